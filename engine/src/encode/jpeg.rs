@@ -1,0 +1,61 @@
+//! JPEG encoding with jpeg-encoder: 4:2:0 YCbCr (or greyscale), optimised Huffman tables,
+//! optional progressive, ICC profile and (when asked) EXIF.
+
+use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+
+use crate::error::Error;
+use crate::metadata::icc;
+use crate::pixels::{Layout, Shape};
+
+/// Settings of one JPEG output.
+#[derive(Debug, Clone, Copy)]
+pub struct JpegSettings<'a> {
+    pub quality: u8,
+    pub progressive: bool,
+    pub icc: Option<&'a [u8]>,
+    /// TIFF-structured EXIF to embed (orientation already reset).
+    pub exif: Option<&'a [u8]>,
+}
+
+/// Largest EXIF block an APP1 segment can hold after the `Exif\0\0` prefix.
+const MAX_EXIF: usize = 65_527;
+
+/// Encodes 8-bit grey or RGB pixels.
+pub fn encode(
+    pixels: &[u8],
+    shape: Shape,
+    settings: JpegSettings<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let colour = match shape.layout {
+        Layout::Gray8 => ColorType::Luma,
+        Layout::Rgb8 => ColorType::Rgb,
+        other => return Err(Error::internal(format!("JPEG encoder given {other:?}"))),
+    };
+    let (w, h) = (
+        u16::try_from(shape.width).map_err(|_| Error::internal("JPEG output wider than 65535"))?,
+        u16::try_from(shape.height)
+            .map_err(|_| Error::internal("JPEG output taller than 65535"))?,
+    );
+    out.clear();
+    let mut encoder = Encoder::new(&mut *out, settings.quality.clamp(1, 100));
+    encoder.set_sampling_factor(SamplingFactor::R_4_2_0);
+    encoder.set_progressive(settings.progressive);
+    encoder.set_optimized_huffman_tables(true);
+    if let Some(profile) = settings
+        .icc
+        .filter(|p| icc::fits(p, shape.layout.colour_channels()))
+    {
+        encoder
+            .add_icc_profile(profile)
+            .map_err(|e| Error::internal(format!("ICC: {e}")))?;
+    }
+    if let Some(exif) = settings.exif.filter(|e| e.len() <= MAX_EXIF) {
+        encoder
+            .add_exif_metadata(exif)
+            .map_err(|e| Error::internal(format!("EXIF: {e}")))?;
+    }
+    encoder
+        .encode(pixels, w, h, colour)
+        .map_err(|e| Error::internal(format!("JPEG encode: {e}")))
+}

@@ -1,0 +1,4 @@
+//! Metadata carried from input to output: EXIF (orientation, privacy) and ICC profiles (colour).
+
+pub mod exif;
+pub mod icc;

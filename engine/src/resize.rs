@@ -1,0 +1,221 @@
+//! Resize: fast_image_resize convolution with the CPU's best SIMD (AVX2, SSE4.1 or NEON, found
+//! once at run time), alpha handled premultiplied so transparent pixels do not bleed colour.
+
+use fast_image_resize as fr;
+use fr::images::{Image, ImageRef};
+
+use crate::error::Error;
+use crate::pixels::{PixelBuf, Shape};
+use crate::request::Filter;
+
+/// An instruction set the resizer can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SimdPath {
+    /// Portable Rust, every CPU.
+    Scalar,
+    /// x86_64 SSE4.1.
+    Sse41,
+    /// x86_64 AVX2.
+    Avx2,
+    /// arm64 NEON.
+    Neon,
+}
+
+impl SimdPath {
+    fn extensions(self) -> Option<fr::CpuExtensions> {
+        match self {
+            SimdPath::Scalar => Some(fr::CpuExtensions::None),
+            #[cfg(target_arch = "x86_64")]
+            SimdPath::Sse41 => Some(fr::CpuExtensions::Sse4_1),
+            #[cfg(target_arch = "x86_64")]
+            SimdPath::Avx2 => Some(fr::CpuExtensions::Avx2),
+            #[cfg(target_arch = "aarch64")]
+            SimdPath::Neon => Some(fr::CpuExtensions::Neon),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    fn from_extensions(ext: fr::CpuExtensions) -> SimdPath {
+        match ext {
+            #[cfg(target_arch = "x86_64")]
+            fr::CpuExtensions::Sse4_1 => SimdPath::Sse41,
+            #[cfg(target_arch = "x86_64")]
+            fr::CpuExtensions::Avx2 => SimdPath::Avx2,
+            #[cfg(target_arch = "aarch64")]
+            fr::CpuExtensions::Neon => SimdPath::Neon,
+            _ => SimdPath::Scalar,
+        }
+    }
+
+    /// Every path this CPU can run, scalar first.
+    pub fn supported() -> Vec<SimdPath> {
+        [
+            SimdPath::Scalar,
+            SimdPath::Sse41,
+            SimdPath::Avx2,
+            SimdPath::Neon,
+        ]
+        .into_iter()
+        .filter(|p| p.extensions().is_some_and(|e| e.is_supported()))
+        .collect()
+    }
+
+    /// The path chosen when nothing is forced: the best the CPU supports.
+    pub fn detected() -> SimdPath {
+        SimdPath::from_extensions(fr::Resizer::new().cpu_extensions())
+    }
+}
+
+fn algorithm(filter: Filter) -> fr::ResizeAlg {
+    let f = match filter {
+        Filter::Box => fr::FilterType::Box,
+        Filter::Bilinear => fr::FilterType::Bilinear,
+        Filter::Hamming => fr::FilterType::Hamming,
+        Filter::CatmullRom => fr::FilterType::CatmullRom,
+        Filter::Mitchell => fr::FilterType::Mitchell,
+        Filter::Lanczos3 => fr::FilterType::Lanczos3,
+    };
+    fr::ResizeAlg::Convolution(f)
+}
+
+/// Bands smaller than this many output rows are not worth a thread.
+const MIN_BAND_ROWS: u32 = 64;
+
+/// Owns the resizers (one per worker) and their scratch buffers across calls.
+#[derive(Debug)]
+pub struct Resize {
+    workers: Vec<fr::Resizer>,
+    path: SimdPath,
+}
+
+impl Default for Resize {
+    fn default() -> Self {
+        Resize {
+            workers: vec![fr::Resizer::new()],
+            path: SimdPath::detected(),
+        }
+    }
+}
+
+impl Resize {
+    /// A resizer locked to `path`. Fails when this CPU cannot run it.
+    pub fn with_path(path: SimdPath) -> Result<Resize, Error> {
+        let mut r = Resize::default();
+        r.force(path)?;
+        Ok(r)
+    }
+
+    fn force(&mut self, path: SimdPath) -> Result<(), Error> {
+        let ext = path
+            .extensions()
+            .filter(|e| e.is_supported())
+            .ok_or_else(|| Error::internal(format!("{path:?} is not supported on this CPU")))?;
+        for w in &mut self.workers {
+            #[allow(unsafe_code)]
+            // SAFETY: `ext.is_supported()` was checked just above on this CPU, which is the
+            // contract of `set_cpu_extensions`.
+            unsafe {
+                w.set_cpu_extensions(ext)
+            };
+        }
+        self.path = path;
+        Ok(())
+    }
+
+    /// The instruction set in use.
+    pub fn path(&self) -> SimdPath {
+        self.path
+    }
+
+    /// Sets how many workers share a resize (bands of output rows on the engine's rayon pool).
+    pub fn set_workers(&mut self, n: usize) -> Result<(), Error> {
+        self.workers.resize_with(n.max(1), fr::Resizer::new);
+        self.force(self.path)
+    }
+
+    /// Resizes `src` (of `shape`) to `width` x `height` into `dst`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run(
+        &mut self,
+        src: &[u8],
+        shape: Shape,
+        dst: &mut PixelBuf,
+        width: u32,
+        height: u32,
+        filter: Filter,
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Result<Shape, Error> {
+        let out = Shape {
+            width,
+            height,
+            layout: shape.layout,
+        };
+        let pt = shape.layout.pixel_type();
+        let src_img = ImageRef::new(shape.width, shape.height, src, pt)
+            .map_err(|e| Error::internal(format!("source view: {e}")))?;
+        let row_bytes = out.layout.bytes_per_pixel() * width as usize;
+        let buf = dst.reset(out.bytes())?;
+        let bands = if pool.is_some() {
+            self.workers.len() as u32
+        } else {
+            1
+        }
+        .min(height / MIN_BAND_ROWS)
+        .max(1);
+        let scale = f64::from(shape.height) / f64::from(height);
+        let rows_per_band = height.div_ceil(bands);
+        let options_for = |first: u32, rows: u32| {
+            fr::ResizeOptions::new().resize_alg(algorithm(filter)).crop(
+                0.0,
+                f64::from(first) * scale,
+                f64::from(shape.width),
+                f64::from(rows) * scale,
+            )
+        };
+        if bands == 1 {
+            let mut dst_img = Image::from_slice_u8(width, height, buf, pt)
+                .map_err(|e| Error::internal(format!("target view: {e}")))?;
+            self.workers[0]
+                .resize(
+                    &src_img,
+                    &mut dst_img,
+                    &fr::ResizeOptions::new().resize_alg(algorithm(filter)),
+                )
+                .map_err(|e| Error::internal(format!("resize: {e}")))?;
+            return Ok(out);
+        }
+        // Each band resizes its share of the output rows from the matching source window; the
+        // filter still reads source rows outside the window, so the seams are invisible.
+        let chunks = buf.chunks_mut(rows_per_band as usize * row_bytes);
+        let mut results: Vec<Result<(), Error>> = Vec::new();
+        results.resize_with(bands as usize, || Ok(()));
+        let Some(pool) = pool else {
+            return Err(Error::internal("banded resize without a thread pool"));
+        };
+        pool.scope(|scope| {
+            for (i, ((chunk, worker), result)) in chunks
+                .zip(self.workers.iter_mut())
+                .zip(results.iter_mut())
+                .enumerate()
+            {
+                let first = i as u32 * rows_per_band;
+                let rows = (chunk.len() / row_bytes) as u32;
+                let options = options_for(first, rows);
+                let src_img = &src_img;
+                scope.spawn(move |_| {
+                    *result = Image::from_slice_u8(width, rows, chunk, pt)
+                        .map_err(|e| Error::internal(format!("band view: {e}")))
+                        .and_then(|mut dst_img| {
+                            worker
+                                .resize(src_img, &mut dst_img, &options)
+                                .map_err(|e| Error::internal(format!("resize band: {e}")))
+                        });
+                });
+            }
+        });
+        results.into_iter().collect::<Result<Vec<()>, Error>>()?;
+        Ok(out)
+    }
+}
