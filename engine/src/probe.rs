@@ -31,6 +31,8 @@ pub struct ImageInfo {
     pub icc_profile_len: usize,
     /// JPEG only: bytes of DCT coefficients a progressive decode must hold for the whole image.
     pub(crate) coefficient_bytes: u64,
+    /// JPEG only: junk bytes between header segments were skipped.
+    pub(crate) header_junk: bool,
 }
 
 impl ImageInfo {
@@ -66,26 +68,38 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-fn probe_jpeg(input: &[u8]) -> Result<ImageInfo, Error> {
+/// Walks the JPEG marker segments before the first scan, calling `segment(marker, body)` for
+/// each, and returns the offset of the SOS marker and whether junk bytes had to be skipped.
+///
+/// Like libjpeg, bytes between segments that are not a marker (including a stuffed `FF 00`) are
+/// skipped as "extraneous data" rather than rejected: some cameras and editors write them, and
+/// every viewer shows those files.
+pub(crate) fn walk_jpeg_header(
+    input: &[u8],
+    mut segment: impl FnMut(u8, &[u8]) -> Result<(), Error>,
+) -> Result<(usize, bool), Error> {
     let corrupt = |m: &str| Error::corrupt(Format::Jpeg, m);
     let mut pos = 2;
-    let mut orientation = 1;
-    let mut icc_len = 0usize;
-    let mut frame: Option<ImageInfo> = None;
+    let mut junk = false;
     loop {
-        // Markers may be preceded by any number of 0xFF fill bytes.
-        while input.get(pos) == Some(&0xFF) && input.get(pos + 1) == Some(&0xFF) {
+        // Skip to the next 0xFF, then over fill bytes, to the marker code.
+        while pos < input.len() && input[pos] != 0xFF {
+            pos += 1;
+            junk = true;
+        }
+        while input.get(pos + 1) == Some(&0xFF) {
             pos += 1;
         }
-        let (Some(&0xFF), Some(&marker)) = (input.get(pos), input.get(pos + 1)) else {
-            return Err(if pos >= input.len() {
-                corrupt("file ends before the image data (no SOS)")
-            } else {
-                corrupt(&format!("expected a marker at byte {pos}"))
-            });
+        let Some(&marker) = input.get(pos + 1) else {
+            return Err(corrupt("file ends before the image data (no SOS)"));
         };
+        let at = pos;
         pos += 2;
         match marker {
+            0x00 => {
+                junk = true;
+                continue;
+            }
             0x01 | 0xD0..=0xD7 => continue,
             0xD8 => return Err(corrupt("second SOI marker in the header")),
             0xD9 => return Err(corrupt("end of image before any scan")),
@@ -98,6 +112,36 @@ fn probe_jpeg(input: &[u8]) -> Result<ImageInfo, Error> {
         let body = input
             .get(pos + 2..pos + len)
             .ok_or_else(|| corrupt("marker segment runs past the end of the file"))?;
+        if marker == 0xDA {
+            return Ok((at, junk));
+        }
+        segment(marker, body)?;
+        pos += len;
+    }
+}
+
+/// A copy of a JPEG whose header had junk between segments, with the junk removed, for the
+/// strict decoder. Only such rare files pay for the copy.
+pub(crate) fn jpeg_without_header_junk(input: &[u8]) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(input.len())
+        .map_err(|e| Error::internal(format!("copy of input: {e}")))?;
+    out.extend_from_slice(&input[..2]);
+    let (sos, _) = walk_jpeg_header(input, |marker, body| {
+        out.extend_from_slice(&[0xFF, marker]);
+        out.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(body);
+        Ok(())
+    })?;
+    out.extend_from_slice(&input[sos..]);
+    Ok(out)
+}
+
+fn probe_jpeg(input: &[u8]) -> Result<ImageInfo, Error> {
+    let mut orientation = 1;
+    let mut icc_len = 0usize;
+    let mut frame: Option<ImageInfo> = None;
+    let (_, junk) = walk_jpeg_header(input, |marker, body| {
         match marker {
             0xE1 if body.starts_with(b"Exif\0\0") => {
                 if orientation == 1 {
@@ -109,21 +153,23 @@ fn probe_jpeg(input: &[u8]) -> Result<ImageInfo, Error> {
             }
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
                 if frame.is_some() {
-                    return Err(corrupt("more than one frame header (SOF)"));
+                    return Err(Error::corrupt(
+                        Format::Jpeg,
+                        "more than one frame header (SOF)",
+                    ));
                 }
                 frame = Some(parse_sof(marker, body)?);
             }
-            0xDA => {
-                let mut info =
-                    frame.ok_or_else(|| corrupt("scan (SOS) before the frame header (SOF)"))?;
-                info.orientation = orientation;
-                info.icc_profile_len = icc_len;
-                return Ok(info);
-            }
             _ => {}
         }
-        pos += len;
-    }
+        Ok(())
+    })?;
+    let mut info = frame
+        .ok_or_else(|| Error::corrupt(Format::Jpeg, "scan (SOS) before the frame header (SOF)"))?;
+    info.orientation = orientation;
+    info.icc_profile_len = icc_len;
+    info.header_junk = junk;
+    Ok(info)
 }
 
 fn parse_sof(marker: u8, body: &[u8]) -> Result<ImageInfo, Error> {
@@ -193,6 +239,7 @@ fn parse_sof(marker: u8, body: &[u8]) -> Result<ImageInfo, Error> {
         has_alpha: false,
         icc_profile_len: 0,
         coefficient_bytes,
+        header_junk: false,
     })
 }
 
@@ -241,6 +288,7 @@ fn probe_png(input: &[u8]) -> Result<ImageInfo, Error> {
         has_alpha: matches!(colour_type, 4 | 6),
         icc_profile_len: 0,
         coefficient_bytes: 0,
+        header_junk: false,
     };
     pos += 8 + 13 + 4;
     // Ancillary chunks before the image data; a broken chunk list here is left to the decoder,
@@ -314,7 +362,7 @@ mod tests {
     #[test]
     fn truncated_headers_are_corrupt() {
         let full = jpeg_header(8, 8, 0xC0, 8);
-        for cut in 3..full.len() - 4 {
+        for cut in 4..full.len() - 4 {
             let err = probe(&full[..cut]).expect_err("truncated");
             assert_eq!(err.kind(), ErrorKind::Corrupt, "cut at {cut}: {err}");
         }

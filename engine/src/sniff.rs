@@ -52,7 +52,25 @@ pub fn sniff(input: &[u8]) -> Result<Format, Error> {
     if input.starts_with(PNG_SIGNATURE) {
         return Ok(Format::Png);
     }
+    if damaged_png_signature(input) {
+        return Err(Error::corrupt(Format::Png, "damaged PNG signature"));
+    }
+    if input.len() >= 2 && input.starts_with(&[0xFF, 0xD8]) {
+        return Err(Error::corrupt(
+            Format::Jpeg,
+            "no marker after the start-of-image",
+        ));
+    }
     Err(Error::unsupported(describe_unknown(input)))
+}
+
+/// A PNG whose 8-byte signature was mangled (by a text-mode transfer, typically) but whose
+/// structure is still recognisable: the letters "PNG" or the IHDR chunk where they belong.
+fn damaged_png_signature(input: &[u8]) -> bool {
+    input.get(1..4) == Some(b"PNG")
+        || input.get(12..16) == Some(b"IHDR")
+        || input.get(11..15) == Some(b"IHDR")
+        || input.get(13..17) == Some(b"IHDR")
 }
 
 fn describe_unknown(input: &[u8]) -> String {
@@ -76,10 +94,6 @@ fn describe_unknown(input: &[u8]) -> String {
         "PDF document"
     } else if input.starts_with(b"8BPS") {
         "Photoshop document"
-    } else if input.starts_with(&[0xFF, 0xD8]) {
-        "truncated JPEG (no marker after SOI)"
-    } else if input.starts_with(b"\x89PNG") {
-        "damaged PNG signature"
     } else if looks_like_text(input) {
         "text, not an image"
     } else {

@@ -29,6 +29,13 @@ pub fn decode(input: &[u8], info: &ImageInfo, out: &mut PixelBuf) -> Result<Deco
         .set_max_width(info.width as usize)
         .set_max_height(info.height as usize)
         .jpeg_set_max_scans(MAX_SCANS);
+    let cleaned;
+    let input = if info.header_junk {
+        cleaned = crate::probe::jpeg_without_header_junk(input)?;
+        &cleaned[..]
+    } else {
+        input
+    };
     let mut decoder = JpegDecoder::new_with_options(ZCursor::new(input), options);
     decoder.decode_headers().map_err(map_error)?;
     let (layout, colorspace) = match decoder.input_colorspace() {
