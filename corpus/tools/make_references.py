@@ -5,7 +5,8 @@ The references come from a decoder and resizer independent of the engine (Pillow
 test compares the engine against another implementation rather than against its own past output.
 For each `ok` row of expected.tsv: decode with Pillow, apply the EXIF orientation
 (ImageOps.exif_transpose), convert to 8-bit RGB or RGBA (CMYK with Pillow's CMYK->RGB, 16-bit
-samples by their high byte, tRNS to an alpha channel), resize to the expected size with Lanczos
+samples by their high byte, tRNS to an alpha channel, for 1-4 bit grey by the tRNS level's low
+bits as the PNG spec says), resize to the expected size with Lanczos
 (reducing_gap=None: one exact convolution, no draft or box pre-reduction), and save as
 reference/<path with / replaced by __>.png.
 
@@ -59,9 +60,32 @@ def without_chunks(data: bytes, drop: set) -> bytes:
     return b"".join(out)
 
 
-def to_rgb_or_rgba(im: Image.Image) -> Image.Image:
+def low_bit_gray_trns(data: bytes):
+    """The tRNS grey level of a 1/2/4-bit greyscale PNG, scaled to 8 bits (else None).
+
+    Pillow expands such images to 8 bits but keeps the tRNS value unscaled, so its RGBA
+    conversion would match the wrong grey; the PNG spec also says to use only the low bits.
+    """
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[24] >= 8 or data[25] != 0:
+        return None
+    bit_depth, pos = data[24], 8
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        if data[pos + 4 : pos + 8] == b"tRNS":
+            (gray,) = struct.unpack(">H", data[pos + 8 : pos + 10])
+            top = (1 << bit_depth) - 1
+            return (gray & top) * 255 // top
+        pos += 12 + length
+    return None
+
+
+def to_rgb_or_rgba(im: Image.Image, gray_trns=None) -> Image.Image:
     """8-bit RGB, or RGBA when the source has any transparency."""
     transparency = im.info.get("transparency")
+    if gray_trns is not None:
+        gray = np.asarray(im.convert("L"))
+        alpha = np.where(gray == gray_trns, 0, 255).astype(np.uint8)
+        return Image.fromarray(np.dstack([gray, gray, gray, alpha]), "RGBA")
     if im.mode in ("I;16", "I;16B", "I"):
         # Pillow's own I->L conversion clips at 255 instead of scaling; take the high byte, as it
         # does for 16-bit RGB and gray+alpha.
@@ -92,7 +116,7 @@ def make_reference(path: str, width: int, height: int) -> Image.Image:
     im.info.pop("XML:com.adobe.xmp", None)
     im.info.pop("xmp", None)
     im = ImageOps.exif_transpose(im)
-    im = to_rgb_or_rgba(im)
+    im = to_rgb_or_rgba(im, low_bit_gray_trns(data))
     out = im.resize((width, height), Image.LANCZOS, reducing_gap=None)
     # Pixels only: Pillow would otherwise embed the source's ICC profile (up to 560 KB) in the PNG.
     out.info = {}
