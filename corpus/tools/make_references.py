@@ -37,6 +37,7 @@ MAX_REFERENCE_PIXELS = 800_000
 DROP_CHUNKS = {
     "broken/cicp_pq_hdr_bad-ancillary-crc.png": {b"cLLI", b"mDCV"},
     "broken/pillow-png_decompression_dos.png": {b"zTXt"},
+    "broken/pillow-unknown_compression_method.png": {b"iCCP"},
 }
 LOAD_TRUNCATED = {
     "broken/missing-eoi.jpg",

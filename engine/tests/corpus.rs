@@ -47,7 +47,8 @@ const MIN_PSNR_DB_TINY: f64 = 25.0;
 
 /// Thresholds for the default output when it is a JPEG: it carries the loss of a quality-80
 /// encode, which on its own (Pillow encoding its own reference at q80) measures 1 to 10 MAE over
-/// the corpus, worst on the noisy 128x128 and 600x450 test pictures.
+/// the corpus, worst on the noisy 128x128 and 600x450 test pictures. The engine's JPEG outputs,
+/// decoded with libjpeg-turbo, measured 1.1 to 10.8 MAE and at least 24.8 dB.
 const MAX_MAE_JPEG: f64 = 14.0;
 const MIN_PSNR_DB_JPEG: f64 = 22.0;
 
