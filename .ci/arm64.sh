@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the engine's test suite as arm64 code under qemu user-mode emulation, so the NEON kernels
+# (resize, JPEG IDCT and colour conversion) are exercised on every CI run, not only on Graviton.
+#
+# Idempotent: installs the cross linker, the arm64 glibc and qemu only when missing, and the Rust
+# target only when rustup does not list it, so a fresh CI machine and a warm one run the same script.
+#
+# The Lambda crate is left out of the emulated run: its tests drive an embedded S3 server over
+# loopback (slow under emulation and not architecture-specific), and building it for arm64 pulls
+# in aws-lc-sys, a C build of its own. The crate's arm64 build is checked by .ci/build-zips.sh.
+# Leaving it out changes no feature of the `downsize` crate: the Lambda depends on the engine with
+# default features off, and the engine package (selected here) turns its defaults on anyway.
+#
+# Usage: .ci/arm64.sh [extra args for the test binaries, e.g. -- --nocapture]
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/downsize-target}"
+
+need_apt=()
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need_apt+=(gcc-aarch64-linux-gnu)
+[ -e /usr/aarch64-linux-gnu/lib/libc.so.6 ] || need_apt+=(libc6-dev-arm64-cross)
+command -v qemu-aarch64-static >/dev/null 2>&1 || need_apt+=(qemu-user-static)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+    echo "arm64.sh: installing ${need_apt[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+    rustup target add aarch64-unknown-linux-gnu
+fi
+
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64-static -L /usr/aarch64-linux-gnu"
+# C code built by a build script (none in the engine today) must use the cross compiler too.
+export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
+export AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
+
+started=$(date +%s)
+cargo test --workspace --exclude downsize-lambda --target aarch64-unknown-linux-gnu "$@"
+echo "arm64.sh: build and emulated tests took $(( $(date +%s) - started )) s"
