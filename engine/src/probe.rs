@@ -33,6 +33,8 @@ pub struct ImageInfo {
     pub(crate) coefficient_bytes: u64,
     /// JPEG only: junk bytes between header segments were skipped.
     pub(crate) header_junk: bool,
+    /// JPEG only: pixel rows per MCU row (8 x the largest vertical sampling factor).
+    pub(crate) mcu_rows: u32,
 }
 
 impl ImageInfo {
@@ -240,6 +242,7 @@ fn parse_sof(marker: u8, body: &[u8]) -> Result<ImageInfo, Error> {
         icc_profile_len: 0,
         coefficient_bytes,
         header_junk: false,
+        mcu_rows: 8 * vmax as u32,
     })
 }
 
@@ -289,6 +292,7 @@ fn probe_png(input: &[u8]) -> Result<ImageInfo, Error> {
         icc_profile_len: 0,
         coefficient_bytes: 0,
         header_junk: false,
+        mcu_rows: 0,
     };
     pos += 8 + 13 + 4;
     // Ancillary chunks before the image data; a broken chunk list here is left to the decoder,

@@ -56,7 +56,24 @@ pub fn decode(input: &[u8], info: &ImageInfo, out: &mut PixelBuf) -> Result<Deco
     let len = layout
         .image_bytes(width, height)
         .ok_or_else(|| Error::internal("JPEG buffer size overflows"))?;
-    decoder.decode_into(out.reset(len)?).map_err(map_error)?;
+    if let Err(e) = decoder.decode_into(out.reset(len)?) {
+        // A file that lacks only its EOI marker runs the strict bit reader dry inside the last
+        // row of MCUs, because it reads ahead. Viewers show such files whole, so when the data
+        // lasted into the final MCU row, decode again leniently. A file cut any earlier is
+        // truncated: an error, never a grey-padded picture.
+        let done = decoder.decoded_scanlines().unwrap_or(0) as u32;
+        let in_last_mcu_row = !info.progressive && done + info.mcu_rows + 2 >= height;
+        if !in_last_mcu_row || input.ends_with(&[0xFF, 0xD9]) {
+            return Err(map_error(e));
+        }
+        let mut lenient = JpegDecoder::new_with_options(
+            ZCursor::new(input),
+            options
+                .set_strict_mode(false)
+                .jpeg_set_out_colorspace(colorspace),
+        );
+        lenient.decode_into(out.bytes_mut()).map_err(map_error)?;
+    }
     let icc = decoder.icc_profile().filter(|p| !p.is_empty());
     let exif = decoder.exif().map(|e| exif::tiff_body(e).to_vec());
     Ok(Decoded {

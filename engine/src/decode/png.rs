@@ -71,9 +71,37 @@ pub fn decode(input: &[u8], info: &ImageInfo, out: &mut PixelBuf) -> Result<Deco
             "PNG buffer size {expected}, expected {len}"
         )));
     }
+    let low_bit_grey_trns = match (png_info.color_type, png_info.trns.as_deref()) {
+        (ColorType::Grayscale, Some(&[t, ..])) if (png_info.bit_depth as u8) < 8 => {
+            Some((t, png_info.bit_depth as u8))
+        }
+        _ => None,
+    };
     let buf = out.reset(len)?;
     // Only the first frame: for APNG that is the default image that non-animating viewers show.
-    reader.next_frame(buf).map_err(map_error)?;
+    if png_info.interlaced {
+        reader.next_frame(buf).map_err(map_error)?;
+    } else {
+        // Row by row, stopping after the last one: a file whose image data is complete but whose
+        // trailing chunks are cut off decodes, as it does in libpng-based viewers.
+        let row_len = buf.len() / height as usize;
+        for dst in buf.chunks_exact_mut(row_len) {
+            reader.read_row(dst).map_err(map_error)?.ok_or_else(|| {
+                Error::corrupt(Format::Png, "image data ends before the last row")
+            })?;
+        }
+        // The checksums of the image data are verified on the way to IEND. Only running out of
+        // file after the image data is forgiven.
+        match reader.finish() {
+            Ok(()) => {}
+            Err(png::DecodingError::IoError(e))
+                if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
+            Err(e) => return Err(map_error(e)),
+        }
+    }
+    if let Some((trns, depth)) = low_bit_grey_trns {
+        fix_low_bit_grey_transparency(buf, trns, depth);
+    }
     if layout.is_16bit() {
         // PNG stores samples big-endian; the resizer wants native order.
         for pair in buf.chunks_exact_mut(2) {
@@ -91,6 +119,17 @@ pub fn decode(input: &[u8], info: &ImageInfo, out: &mut PixelBuf) -> Result<Deco
         exif,
         png_colour,
     })
+}
+
+/// libpng (and so every browser) compares a low-bit-depth grey tRNS value by its low bits only;
+/// the `png` crate compares the whole byte, so an out-of-range value such as 0x00FF on a 1-bit
+/// image marks nothing transparent. Recompute the alpha of the expanded grey+alpha pixels.
+fn fix_low_bit_grey_transparency(buf: &mut [u8], trns: u8, depth: u8) {
+    let max = (1u16 << depth) - 1;
+    let key = (u16::from(trns) & max) * (255 / max);
+    for px in buf.chunks_exact_mut(2) {
+        px[1] = if u16::from(px[0]) == key { 0 } else { 0xFF };
+    }
 }
 
 fn map_error(e: png::DecodingError) -> Error {
