@@ -39,6 +39,7 @@ esac
 # cargo-fuzz writes into fuzz/target; a workspace-wide CARGO_TARGET_DIR would mix sanitizer builds
 # with normal ones.
 unset CARGO_TARGET_DIR
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_odr_violation=0}"
 if cargo +nightly --version >/dev/null 2>&1; then
   fuzz=(cargo +nightly fuzz)
 else
@@ -57,6 +58,9 @@ cd "$FUZZ"
 started=$(date +%s)
 "${fuzz[@]}" build "${features[@]}"
 echo "build: $(($(date +%s) - started)) s"
+# The targets run from these binaries, not through `cargo fuzz run`, which would rebuild before
+# each target whenever the engine's sources changed meanwhile (and fuzz a different engine).
+bin_dir="$FUZZ/target/$(rustc -vV | sed -n 's/^host: //p')/release"
 
 # Seeds. The options-first targets get the image after a fixed prefix of option bytes, so the
 # image part of each seed is whole: pipeline reads 1 byte (variant count, EXIF policy) and 5 per
@@ -98,7 +102,9 @@ for target in $TARGETS; do
   log="$FUZZ/target/fuzz-$target.log"
   echo "== $target: ${seconds} s"
   status=0
-  "${fuzz[@]}" run "${features[@]}" "$target" -- "${args[@]}" >"$log" 2>&1 || status=$?
+  mkdir -p "artifacts/$target"
+  "$bin_dir/$target" -artifact_prefix="$FUZZ/artifacts/$target/" "${args[@]}" "corpus/$target" \
+    >"$log" 2>&1 || status=$?
   # The last status line: "#N<tab>DONE cov: C ft: F corp: ..." (fork mode: "#N: cov: C ...").
   last="$(grep -E '^#[0-9]+:?[[:space:]].*cov: ' "$log" | tail -1 || true)"
   field() { echo "$last" | grep -oE "$1: [0-9]+" | awk '{print $2}' || true; }
