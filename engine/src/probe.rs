@@ -145,10 +145,9 @@ fn probe_jpeg(input: &[u8]) -> Result<ImageInfo, Error> {
     let mut frame: Option<ImageInfo> = None;
     let (_, junk) = walk_jpeg_header(input, |marker, body| {
         match marker {
-            0xE1 if body.starts_with(b"Exif\0\0") => {
-                if orientation == 1 {
-                    orientation = exif::orientation(exif::tiff_body(body));
-                }
+            // The first Exif segment rules; later ones (thumbnails' own, MPF) are ignored.
+            0xE1 if body.starts_with(b"Exif\0\0") && orientation == 1 => {
+                orientation = exif::orientation(exif::tiff_body(body));
             }
             0xE2 if body.starts_with(b"ICC_PROFILE\0") && body.len() > 14 => {
                 icc_len += body.len() - 14;

@@ -85,8 +85,9 @@ pub fn tiff_body(exif: &[u8]) -> &[u8] {
 
 #[cfg(test)]
 pub(crate) fn build_tiff(big_endian: bool, orientation: u16) -> Vec<u8> {
+    type Writers = (fn(u16) -> [u8; 2], fn(u32) -> [u8; 4]);
     let mut t = Vec::new();
-    let (w16, w32): (fn(u16) -> [u8; 2], fn(u32) -> [u8; 4]) = if big_endian {
+    let (w16, w32): Writers = if big_endian {
         t.extend_from_slice(b"MM\0*");
         (u16::to_be_bytes, u32::to_be_bytes)
     } else {
