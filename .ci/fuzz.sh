@@ -11,7 +11,8 @@
 # in fuzz/artifacts/<target>/. Keep a crash as a regression file under corpus/regression/ with the
 # fuzzer's file name.
 #
-# Set FUZZ_TARGETS="jpeg_decode png_decode" to run a subset. The `events` target links the
+# Set FUZZ_TARGETS="jpeg_decode png_decode" to run a subset, FUZZ_TARGET_DIR to build elsewhere
+# than fuzz/target (a CI cache). The `events` target links the
 # Lambda crate and the AWS SDK, which makes its first instrumented build several minutes longer.
 set -euo pipefail
 
@@ -56,11 +57,12 @@ case " $TARGETS " in *" events "*) features=(--features lambda) ;; esac
 
 cd "$FUZZ"
 started=$(date +%s)
-"${fuzz[@]}" build "${features[@]}"
+target_dir="${FUZZ_TARGET_DIR:-$FUZZ/target}"
+"${fuzz[@]}" build --target-dir "$target_dir" "${features[@]}"
 echo "build: $(($(date +%s) - started)) s"
 # The targets run from these binaries, not through `cargo fuzz run`, which would rebuild before
 # each target whenever the engine's sources changed meanwhile (and fuzz a different engine).
-bin_dir="$FUZZ/target/$(rustc -vV | sed -n 's/^host: //p')/release"
+bin_dir="$target_dir/$(rustc -vV | sed -n 's/^host: //p')/release"
 
 # Seeds. The options-first targets get the image after a fixed prefix of option bytes, so the
 # image part of each seed is whole: pipeline reads 1 byte (variant count, EXIF policy) and 5 per
@@ -99,7 +101,7 @@ for target in $TARGETS; do
   if [ "$campaign" = 1 ]; then
     args+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   fi
-  log="$FUZZ/target/fuzz-$target.log"
+  log="$target_dir/fuzz-$target.log"
   echo "== $target: ${seconds} s"
   status=0
   mkdir -p "artifacts/$target"

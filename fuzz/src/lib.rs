@@ -36,7 +36,8 @@ pub fn fuzz_engine() -> Engine {
 }
 
 /// Checks what must hold for every output of a successful `process`: it is a readable image
-/// of the format and size the engine reports.
+/// of the format and size the engine reports, and upright (a kept EXIF block has its orientation
+/// reset, or viewers would rotate the already rotated pixels again).
 pub fn check_outputs(outputs: &[Output]) {
     for out in outputs {
         let info = probe(&out.bytes)
@@ -48,5 +49,6 @@ pub fn check_outputs(outputs: &[Output]) {
             "variant {}",
             out.variant
         );
+        assert_eq!(info.orientation, 1, "variant {}", out.variant);
     }
 }
