@@ -157,7 +157,9 @@ impl Resize {
             .map_err(|e| Error::internal(format!("source view: {e}")))?;
         let row_bytes = out.layout.bytes_per_pixel() * width as usize;
         let buf = dst.reset(out.bytes())?;
-        let bands = if pool.is_some() {
+        // Box weights switch on or off exactly at pixel edges, so the last-bit difference between a
+        // band's kernel centres and the whole image's can move a whole row: no bands for Box.
+        let bands = if pool.is_some() && filter != Filter::Box {
             self.workers.len() as u32
         } else {
             1
