@@ -4,6 +4,11 @@
 //! `std::process` does not expose resource usage, and `getrusage(RUSAGE_CHILDREN)` keeps the
 //! maximum over every child ever waited for, so one large run would mask every later one.
 //! `wait4` returns the usage of exactly the child it reaps. It is the only unsafe code here.
+//!
+//! Caveat: Linux folds the high-water RSS of the address space a process leaves at `exec` into
+//! its peak, and std spawns with `CLONE_VM` (vfork-style), so that address space is the
+//! parent's: a child's peak never reads below the measuring process's own peak. Keep the
+//! measuring process small before it measures (the tools here do their in-process work last).
 
 #![allow(unsafe_code)]
 

@@ -178,15 +178,15 @@ impl Peers {
     }
 }
 
-/// The `ms` figure a peer script prints as `{"ms": ...}` on its last line.
-pub fn reported_ms(stdout: &str) -> Option<f64> {
+/// A figure a peer script prints as JSON on its last line (`{"ms": ..., "cpu_ms": ...}`).
+pub fn reported(stdout: &str, key: &str) -> Option<f64> {
     let line = stdout
         .lines()
         .rev()
         .find(|l| l.trim_start().starts_with('{'))?;
     serde_json::from_str::<serde_json::Value>(line)
         .ok()?
-        .get("ms")?
+        .get(key)?
         .as_f64()
 }
 
@@ -196,7 +196,9 @@ mod tests {
 
     #[test]
     fn reads_the_last_json_line() {
-        assert_eq!(reported_ms("warming up\n{\"ms\": 12.5}\n"), Some(12.5));
-        assert_eq!(reported_ms("no figure\n"), None);
+        let out = "warming up\n{\"ms\": 12.5, \"cpu_ms\": 11}\n";
+        assert_eq!(reported(out, "ms"), Some(12.5));
+        assert_eq!(reported(out, "cpu_ms"), Some(11.0));
+        assert_eq!(reported("no figure\n", "ms"), None);
     }
 }

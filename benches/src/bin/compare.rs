@@ -11,7 +11,9 @@
 //! Timing: downsize is timed as the whole process (start-up, read, decode, resize, encode,
 //! write, exit). Pillow and sharp report the time from opening the file to the saved output,
 //! leaving out interpreter start-up and library loading, which would otherwise dominate small
-//! images: the ratio is therefore on the peers' side of fair.
+//! images: the ratio is therefore on the peers' side of fair. Both wall and CPU time (user +
+//! system, every thread) are kept; the ratio is on CPU time, which a busy shared machine
+//! disturbs far less than wall time (it leaves out time spent waiting for a core).
 //!
 //! ```text
 //! cargo build --workspace --release
@@ -24,7 +26,7 @@ use std::process::{Command, ExitCode};
 use clap::Parser;
 use downsize::{probe, Filter, Geometry};
 use downsize_benches::child::{self, Usage};
-use downsize_benches::peers::{reported_ms, Peers};
+use downsize_benches::peers::{reported, Peers};
 use downsize_benches::{machine_line, median, mib, paths, Table};
 
 /// The comparison images, headline first, and the format each is saved in.
@@ -84,6 +86,7 @@ impl System {
 #[derive(Debug, Clone, Copy)]
 struct Sample {
     work_ms: f64,
+    cpu_ms: f64,
     process_ms: f64,
     peak_rss: u64,
 }
@@ -109,6 +112,10 @@ impl Runs {
 
     fn work_ms(&self) -> f64 {
         median(&self.samples.iter().map(|s| s.work_ms).collect::<Vec<_>>())
+    }
+
+    fn cpu_ms(&self) -> f64 {
+        median(&self.samples.iter().map(|s| s.cpu_ms).collect::<Vec<_>>())
     }
 
     fn process_ms(&self) -> f64 {
@@ -176,13 +183,17 @@ impl Context {
             ));
         }
         let process_ms = usage.wall.as_secs_f64() * 1000.0;
-        let work_ms = match system {
-            System::Downsize => process_ms,
-            _ => reported_ms(&usage.stdout).ok_or("no timing printed")?,
+        let (work_ms, cpu_ms) = match system {
+            System::Downsize => (process_ms, usage.cpu.as_secs_f64() * 1000.0),
+            _ => (
+                reported(&usage.stdout, "ms").ok_or("no timing printed")?,
+                reported(&usage.stdout, "cpu_ms").ok_or("no CPU time printed")?,
+            ),
         };
         Ok((
             Sample {
                 work_ms,
+                cpu_ms,
                 process_ms,
                 peak_rss: usage.peak_rss_bytes,
             },
@@ -257,8 +268,9 @@ fn comparison(ctx: &Context, images: &[(PathBuf, &str)], rounds: usize) -> Strin
     let mut table = Table::new(&[
         "image",
         "system",
-        "median ms",
+        "CPU ms",
         "vs downsize",
+        "wall ms",
         "process ms",
         "peak RSS MiB",
         "SSIM",
@@ -268,7 +280,7 @@ fn comparison(ctx: &Context, images: &[(PathBuf, &str)], rounds: usize) -> Strin
     for ((input, _), per_system) in images.iter().zip(&runs) {
         let refs: Vec<&Runs> = per_system.iter().collect();
         let scores = ctx.scores(input, &refs);
-        let base_ms = per_system[0].work_ms();
+        let base_ms = per_system[0].cpu_ms();
         let pillow_size = file_size(per_system[1].output.as_ref());
         for (s, system) in System::ALL.iter().enumerate() {
             let r = &per_system[s];
@@ -283,7 +295,7 @@ fn comparison(ctx: &Context, images: &[(PathBuf, &str)], rounds: usize) -> Strin
                 ]);
                 continue;
             }
-            let ms = r.work_ms();
+            let ms = r.cpu_ms();
             let size = file_size(r.output.as_ref());
             let vs_pillow = match (size, pillow_size) {
                 (Some(a), Some(b)) if b > 0 => {
@@ -300,6 +312,7 @@ fn comparison(ctx: &Context, images: &[(PathBuf, &str)], rounds: usize) -> Strin
                 } else {
                     format!("{:.2}x", ms / base_ms)
                 },
+                fmt_ms(r.work_ms()),
                 fmt_ms(r.process_ms()),
                 mib(r.peak_rss()),
                 fmt_ssim(scores[s]),
@@ -310,9 +323,11 @@ fn comparison(ctx: &Context, images: &[(PathBuf, &str)], rounds: usize) -> Strin
     }
     format!(
         "### downsize vs Pillow vs sharp (half size, JPEG q75 / PNG, one thread, median of {rounds})\n\n\
-         `vs downsize` is the system's median time over downsize's (above 1 means downsize is \
-         faster). downsize's `median ms` is its whole process; the peers' is open-to-saved inside \
-         the script (start-up excluded), `process ms` is every system's whole process.\n\n{}",
+         `CPU ms` is user + system time of every thread; `vs downsize` is the system's CPU time \
+         over downsize's (above 1 means downsize is faster). downsize's times are its whole \
+         process; the peers' `CPU ms` and `wall ms` are open-to-saved inside the script \
+         (interpreter start-up and library loading excluded). `process ms` is every system's \
+         whole process, wall clock.\n\n{}",
         table.to_markdown()
     )
 }
@@ -330,13 +345,20 @@ fn filters(ctx: &Context, headline: &Path, rounds: usize) -> String {
     }
     let refs: Vec<&Runs> = runs.iter().collect();
     let scores = ctx.scores(headline, &refs);
-    let mut table = Table::new(&["filter", "median ms", "SSIM vs float Lanczos", "output KiB"]);
+    let mut table = Table::new(&[
+        "filter",
+        "CPU ms",
+        "wall ms",
+        "SSIM vs float Lanczos",
+        "output KiB",
+    ]);
     for ((filter, r), score) in Filter::ALL.iter().zip(&runs).zip(scores) {
         if let Some(e) = &r.error {
             eprintln!("note: {e}");
         }
         table.row(vec![
             filter.as_str().to_string(),
+            fmt_ms(r.cpu_ms()),
             fmt_ms(r.work_ms()),
             fmt_ssim(score),
             file_size(r.output.as_ref())
