@@ -9,6 +9,7 @@ use crate::limits::Limits;
 use crate::metadata::exif;
 use crate::orient;
 use crate::pixels::{Layout, PixelBuf, Shape};
+use crate::planar::{self, Planes};
 use crate::probe::{probe, ImageInfo};
 use crate::request::{MetadataPolicy, OutputFormat, Request, Variant};
 use crate::resize::{Resize, SimdPath};
@@ -54,6 +55,9 @@ pub struct Engine {
     resized: PixelBuf,
     oriented: PixelBuf,
     flat: Vec<u8>,
+    planes: Planes,
+    planar_scratch: planar::Scratch,
+    planar_enabled: bool,
     timings: StageTimings,
 }
 
@@ -68,6 +72,9 @@ impl Engine {
             resized: PixelBuf::default(),
             oriented: PixelBuf::default(),
             flat: Vec::new(),
+            planes: Planes::default(),
+            planar_scratch: planar::Scratch::default(),
+            planar_enabled: true,
             timings: StageTimings::default(),
         }
     }
@@ -97,6 +104,14 @@ impl Engine {
         self.resize = Resize::with_path(path)?;
         self.resize.set_workers(workers)?;
         Ok(self)
+    }
+
+    /// Turns the planar path (4:2:0 JPEG to JPEG without leaving YCbCr) on or off. On by default;
+    /// off makes every image take the general RGB path, for tests and benchmarks that compare
+    /// the two.
+    pub fn with_planar_path(mut self, enabled: bool) -> Engine {
+        self.planar_enabled = enabled;
+        self
     }
 
     /// The resize stage's instruction set.
@@ -130,6 +145,17 @@ impl Engine {
         self.limits.check_input_len(input.len() as u64)?;
         let info = probe(input)?;
         self.limits.check_dimensions(info.width, info.height)?;
+        if self.planar_enabled && planar::eligible(&info, request) {
+            self.limits
+                .check_working_bytes(planar::working_bytes(&info, request))?;
+            if let Ok(true) = planar::decode(input, &info, &mut self.planes) {
+                self.timings.decode = started.elapsed();
+                self.timings.megapixels = info.pixels() as f64 / 1e6;
+                return self.make_planar_variants(&info, request);
+            }
+            // Not YCbCr after all, or an error: the general path decides, with its own rules
+            // for lenient decoding and its own memory check.
+        }
         self.limits
             .check_working_bytes(working_bytes(&info, request))?;
         let decoded = match info.format {
@@ -145,6 +171,56 @@ impl Engine {
         let mut outputs = Vec::with_capacity(request.variants.len());
         for variant in &request.variants {
             outputs.push(self.make_variant(&info, &decoded, variant, exif.as_deref())?);
+        }
+        Ok(outputs)
+    }
+
+    fn make_planar_variants(
+        &mut self,
+        info: &ImageInfo,
+        request: &Request,
+    ) -> Result<Vec<Output>, Error> {
+        let exif = match request.metadata {
+            MetadataPolicy::Strip => None,
+            MetadataPolicy::KeepExif => self
+                .planes
+                .exif
+                .as_deref()
+                .map(exif::with_orientation_reset),
+        };
+        let (display_w, display_h) = info.display_size();
+        let mut outputs = Vec::with_capacity(request.variants.len());
+        for variant in &request.variants {
+            let started = Instant::now();
+            let (width, height) = variant.geometry.target_size(display_w, display_h);
+            let settings = JpegSettings {
+                quality: variant.jpeg_quality,
+                progressive: variant.progressive,
+                icc: self.planes.icc.as_deref(),
+                exif: exif.as_deref(),
+            };
+            let mut bytes = Vec::new();
+            planar::make_jpeg(
+                &self.planes,
+                info.orientation,
+                width,
+                height,
+                variant,
+                settings,
+                &mut self.resize,
+                &mut self.planar_scratch,
+                self.pool.as_ref(),
+                &mut bytes,
+            )?;
+            // Resize and encode are interleaved per plane and row here; the split is by variant.
+            self.timings.encode += started.elapsed();
+            outputs.push(Output {
+                variant: variant.name.clone(),
+                format: Format::Jpeg,
+                width,
+                height,
+                bytes,
+            });
         }
         Ok(outputs)
     }

@@ -35,6 +35,8 @@ pub struct ImageInfo {
     pub(crate) header_junk: bool,
     /// JPEG only: pixel rows per MCU row (8 x the largest vertical sampling factor).
     pub(crate) mcu_rows: u32,
+    /// JPEG only: (horizontal, vertical) sampling factors of each component, in SOF order.
+    pub(crate) sampling: [(u8, u8); 4],
 }
 
 impl ImageInfo {
@@ -219,6 +221,10 @@ fn parse_sof(marker: u8, body: &[u8]) -> Result<ImageInfo, Error> {
     {
         return Err(corrupt("sampling factor outside 1..=4"));
     }
+    let mut sampling = [(1u8, 1u8); 4];
+    for (slot, &(h, v)) in sampling.iter_mut().zip(&factors) {
+        *slot = (h as u8, v as u8);
+    }
     let hmax = factors.iter().map(|f| f.0).max().unwrap_or(1);
     let vmax = factors.iter().map(|f| f.1).max().unwrap_or(1);
     // Each component is stored in whole 8x8 blocks covering its (sub-sampled) size, padded to
@@ -242,6 +248,7 @@ fn parse_sof(marker: u8, body: &[u8]) -> Result<ImageInfo, Error> {
         coefficient_bytes,
         header_junk: false,
         mcu_rows: 8 * vmax as u32,
+        sampling,
     })
 }
 
@@ -292,6 +299,7 @@ fn probe_png(input: &[u8]) -> Result<ImageInfo, Error> {
         coefficient_bytes: 0,
         header_junk: false,
         mcu_rows: 0,
+        sampling: [(1, 1); 4],
     };
     pos += 8 + 13 + 4;
     // Ancillary chunks before the image data; a broken chunk list here is left to the decoder,

@@ -147,13 +147,31 @@ impl Resize {
         filter: Filter,
         pool: Option<&rayon::ThreadPool>,
     ) -> Result<Shape, Error> {
+        let whole = (shape.width, shape.height);
+        self.run_within(src, whole, shape, dst, width, height, filter, pool)
+    }
+
+    /// Like [`Resize::run`] for an image of `shape` stored at the top left of a larger buffer of
+    /// `buffer` (width, rows): decoder planes padded to whole 8x8 blocks.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_within(
+        &mut self,
+        src: &[u8],
+        buffer: (u32, u32),
+        shape: Shape,
+        dst: &mut PixelBuf,
+        width: u32,
+        height: u32,
+        filter: Filter,
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Result<Shape, Error> {
         let out = Shape {
             width,
             height,
             layout: shape.layout,
         };
         let pt = shape.layout.pixel_type();
-        let src_img = ImageRef::new(shape.width, shape.height, src, pt)
+        let src_img = ImageRef::new(buffer.0, buffer.1, src, pt)
             .map_err(|e| Error::internal(format!("source view: {e}")))?;
         let row_bytes = out.layout.bytes_per_pixel() * width as usize;
         let buf = dst.reset(out.bytes())?;
@@ -176,15 +194,15 @@ impl Resize {
                 f64::from(rows) * scale,
             )
         };
+        let mut single = fr::ResizeOptions::new().resize_alg(algorithm(filter));
+        if buffer != (shape.width, shape.height) {
+            single = single.crop(0.0, 0.0, f64::from(shape.width), f64::from(shape.height));
+        }
         if bands == 1 {
             let mut dst_img = Image::from_slice_u8(width, height, buf, pt)
                 .map_err(|e| Error::internal(format!("target view: {e}")))?;
             self.workers[0]
-                .resize(
-                    &src_img,
-                    &mut dst_img,
-                    &fr::ResizeOptions::new().resize_alg(algorithm(filter)),
-                )
+                .resize(&src_img, &mut dst_img, &single)
                 .map_err(|e| Error::internal(format!("resize: {e}")))?;
             return Ok(out);
         }

@@ -1,5 +1,11 @@
-//! JPEG encoding with jpeg-encoder: 4:2:0 YCbCr (or greyscale), optimised Huffman tables,
-//! optional progressive, ICC profile and (when asked) EXIF.
+//! JPEG encoding with jpeg-encoder: 4:2:0 YCbCr (or greyscale), optional progressive, ICC
+//! profile and (when asked) EXIF.
+//!
+//! Huffman tables are the standard ones, not optimised per image: optimising makes jpeg-encoder
+//! hold every block of the image and write one scan per component, and such non-interleaved
+//! baseline files are misdecoded by some decoders in use (zune-jpeg 0.5.15, which image-rs 0.25
+//! ships, among them). Interleaved output streams through the encoder row by row; it costs a few
+//! percent of file size.
 
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 
@@ -19,6 +25,11 @@ pub struct JpegSettings<'a> {
 
 /// Largest EXIF block an APP1 segment can hold after the `Exif\0\0` prefix.
 const MAX_EXIF: usize = 65_527;
+
+/// Whether an EXIF block fits one APP1 segment (larger ones are dropped, not truncated).
+pub fn exif_fits(exif: &[u8]) -> bool {
+    exif.len() <= MAX_EXIF
+}
 
 /// Encodes 8-bit grey or RGB pixels.
 pub fn encode(
@@ -41,7 +52,6 @@ pub fn encode(
     let mut encoder = Encoder::new(&mut *out, settings.quality.clamp(1, 100));
     encoder.set_sampling_factor(SamplingFactor::R_4_2_0);
     encoder.set_progressive(settings.progressive);
-    encoder.set_optimized_huffman_tables(true);
     if let Some(profile) = settings
         .icc
         .filter(|p| icc::fits(p, shape.layout.colour_channels()))
@@ -50,7 +60,7 @@ pub fn encode(
             .add_icc_profile(profile)
             .map_err(|e| Error::internal(format!("ICC: {e}")))?;
     }
-    if let Some(exif) = settings.exif.filter(|e| e.len() <= MAX_EXIF) {
+    if let Some(exif) = settings.exif.filter(|e| exif_fits(e)) {
         encoder
             .add_exif_metadata(exif)
             .map_err(|e| Error::internal(format!("EXIF: {e}")))?;

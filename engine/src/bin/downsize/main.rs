@@ -79,6 +79,10 @@ struct Args {
     #[arg(long, short = 'j')]
     jobs: Option<usize>,
 
+    /// Take the general RGB path even for 4:2:0 JPEG to JPEG (for comparing the two paths).
+    #[arg(long, hide = true)]
+    no_planar: bool,
+
     /// No progress bar and no summary line.
     #[arg(long)]
     quiet: bool,
@@ -190,7 +194,7 @@ fn main() -> ExitCode {
     let multi = request.variants.len() > 1;
     pool.install(|| {
         jobs.par_iter().for_each_init(
-            || Engine::new(limits),
+            || Engine::new(limits).with_planar_path(!args.no_planar),
             |engine, job| {
                 let outcome = files::process_one(engine, job, &request, &args.out_dir, multi);
                 match outcome {
