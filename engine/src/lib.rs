@@ -14,7 +14,7 @@
 //! | resize | `resize` | fast_image_resize with run-time SIMD dispatch |
 //! | orient | `orient` | EXIF orientation applied to the small output |
 //! | encode | `encode` | JPEG (jpeg-encoder) or PNG, keeping the ICC profile |
-//! | planar | `planar` | 4:2:0 JPEG to JPEG in YCbCr planes: no RGB, a third less memory |
+//! | planar | `planar` | YCbCr JPEG to JPEG in planes: no RGB, 40% less memory |
 //! | pipeline | `pipeline` | the [`Engine`] tying them together |
 //!
 //! Errors are one enum, [`Error`], whose [`ErrorKind`] says whose fault it was and whether a

@@ -106,7 +106,7 @@ impl Engine {
         Ok(self)
     }
 
-    /// Turns the planar path (4:2:0 JPEG to JPEG without leaving YCbCr) on or off. On by default;
+    /// Turns the planar path (YCbCr JPEG to JPEG without leaving YCbCr) on or off. On by default;
     /// off makes every image take the general RGB path, for tests and benchmarks that compare
     /// the two.
     pub fn with_planar_path(mut self, enabled: bool) -> Engine {

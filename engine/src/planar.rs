@@ -1,4 +1,4 @@
-//! The planar path: a 4:2:0 YCbCr JPEG made into smaller 4:2:0 JPEGs without leaving YCbCr.
+//! The planar path: a YCbCr JPEG made into smaller 4:2:0 JPEGs without leaving YCbCr.
 //!
 //! The general path upsamples the chroma planes to full size, converts every pixel to RGB,
 //! resizes three full-size channels, converts back to YCbCr and subsamples the chroma again. For
@@ -25,12 +25,14 @@ use crate::request::{OutputFormat, Request};
 use crate::resize::Resize;
 use crate::sniff::Format;
 
-/// Whether `request` on `info` can take the planar path: a three-component JPEG whose chroma is
-/// sampled 2x2 below luma (4:2:0, what phones and cameras write), every output a JPEG.
+/// Whether `request` on `info` can take the planar path: a three-component JPEG with full-size or
+/// halved chroma (4:4:4, 4:2:2, 4:4:0 or 4:2:0: what phones and cameras write), every output a
+/// JPEG. Outputs are 4:2:0 whatever the input, as on the general path.
 pub fn eligible(info: &ImageInfo, request: &Request) -> bool {
     info.format == Format::Jpeg
         && info.components == 3
-        && info.sampling[..3] == [(2, 2), (1, 1), (1, 1)]
+        && matches!(info.sampling[0], (1 | 2, 1 | 2))
+        && info.sampling[1..3] == [(1, 1), (1, 1)]
         && request
             .variants
             .iter()
@@ -102,7 +104,9 @@ pub fn decode(input: &[u8], info: &ImageInfo, planes: &mut Planes) -> Result<boo
 /// per variant the resized and oriented planes plus the encoded output.
 pub fn working_bytes(info: &ImageInfo, request: &Request) -> u64 {
     let padded = |x: u32| u64::from(x.div_ceil(16) * 16);
-    let planes = padded(info.width) * padded(info.height) * 3 / 2;
+    let (h, v) = info.sampling[0];
+    let luma = padded(info.width) * padded(info.height);
+    let planes = luma + 2 * luma / u64::from(h.max(1) * v.max(1));
     let decoder_extra = if info.progressive {
         info.coefficient_bytes
     } else {

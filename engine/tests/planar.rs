@@ -1,4 +1,4 @@
-//! The planar path (4:2:0 JPEG to JPEG in YCbCr planes) must give the same geometry as the general
+//! The planar path (YCbCr JPEG to JPEG in planes) must give the same geometry as the general
 //! RGB path and nearly the same pixels: the two differ only in where chroma is resampled and in
 //! one YCbCr/RGB round trip fewer.
 

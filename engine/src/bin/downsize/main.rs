@@ -79,7 +79,7 @@ struct Args {
     #[arg(long, short = 'j')]
     jobs: Option<usize>,
 
-    /// Take the general RGB path even for 4:2:0 JPEG to JPEG (for comparing the two paths).
+    /// Take the general RGB path even for YCbCr JPEG to JPEG (for comparing the two paths).
     #[arg(long, hide = true)]
     no_planar: bool,
 
