@@ -8,16 +8,15 @@
 //! the encoder takes the planes back. Less memory, less work, and one colour conversion fewer to
 //! round.
 
-use jpeg_encoder::{Encoder, ImageBuffer, JpegColorType, SamplingFactor};
+use jpeg_encoder::{ImageBuffer, JpegColorType};
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
 use crate::decode::jpeg::MAX_SCANS;
-use crate::encode::jpeg::{exif_fits, JpegSettings};
+use crate::encode::jpeg::JpegSettings;
 use crate::error::Error;
-use crate::metadata::icc;
 use crate::orient;
 use crate::pixels::{Layout, PixelBuf, Shape};
 use crate::probe::ImageInfo;
@@ -211,20 +210,7 @@ pub fn make_jpeg(
             .map_err(|_| Error::internal("JPEG output taller than 65535"))?,
         chroma_width: shapes[1].width as usize,
     };
-    out.clear();
-    let mut encoder = Encoder::new(&mut *out, settings.quality.clamp(1, 100));
-    encoder.set_sampling_factor(SamplingFactor::R_4_2_0);
-    encoder.set_progressive(settings.progressive);
-    if let Some(profile) = settings.icc.filter(|p| icc::fits(p, 3)) {
-        encoder
-            .add_icc_profile(profile)
-            .map_err(|e| Error::internal(format!("ICC: {e}")))?;
-    }
-    if let Some(exif) = settings.exif.filter(|e| exif_fits(e)) {
-        encoder
-            .add_exif_metadata(exif)
-            .map_err(|e| Error::internal(format!("EXIF: {e}")))?;
-    }
+    let encoder = crate::encode::jpeg::configured(out, settings, 3)?;
     encoder
         .encode_image(image)
         .map_err(|e| Error::internal(format!("JPEG encode: {e}")))

@@ -31,6 +31,31 @@ pub fn exif_fits(exif: &[u8]) -> bool {
     exif.len() <= MAX_EXIF
 }
 
+/// An encoder writing into `out` (cleared) with the settings of this output: quality, 4:2:0,
+/// progressive or not, and the ICC profile (when it fits `colour_channels`) and EXIF to embed.
+/// Shared by the RGB path and the planar path so both write the same kind of file.
+pub fn configured<'o>(
+    out: &'o mut Vec<u8>,
+    settings: JpegSettings<'_>,
+    colour_channels: usize,
+) -> Result<Encoder<&'o mut Vec<u8>>, Error> {
+    out.clear();
+    let mut encoder = Encoder::new(out, settings.quality.clamp(1, 100));
+    encoder.set_sampling_factor(SamplingFactor::R_4_2_0);
+    encoder.set_progressive(settings.progressive);
+    if let Some(profile) = settings.icc.filter(|p| icc::fits(p, colour_channels)) {
+        encoder
+            .add_icc_profile(profile)
+            .map_err(|e| Error::internal(format!("ICC: {e}")))?;
+    }
+    if let Some(exif) = settings.exif.filter(|e| exif_fits(e)) {
+        encoder
+            .add_exif_metadata(exif)
+            .map_err(|e| Error::internal(format!("EXIF: {e}")))?;
+    }
+    Ok(encoder)
+}
+
 /// Encodes 8-bit grey or RGB pixels.
 pub fn encode(
     pixels: &[u8],
@@ -48,23 +73,7 @@ pub fn encode(
         u16::try_from(shape.height)
             .map_err(|_| Error::internal("JPEG output taller than 65535"))?,
     );
-    out.clear();
-    let mut encoder = Encoder::new(&mut *out, settings.quality.clamp(1, 100));
-    encoder.set_sampling_factor(SamplingFactor::R_4_2_0);
-    encoder.set_progressive(settings.progressive);
-    if let Some(profile) = settings
-        .icc
-        .filter(|p| icc::fits(p, shape.layout.colour_channels()))
-    {
-        encoder
-            .add_icc_profile(profile)
-            .map_err(|e| Error::internal(format!("ICC: {e}")))?;
-    }
-    if let Some(exif) = settings.exif.filter(|e| exif_fits(e)) {
-        encoder
-            .add_exif_metadata(exif)
-            .map_err(|e| Error::internal(format!("EXIF: {e}")))?;
-    }
+    let encoder = configured(out, settings, shape.layout.colour_channels())?;
     encoder
         .encode(pixels, w, h, colour)
         .map_err(|e| Error::internal(format!("JPEG encode: {e}")))
