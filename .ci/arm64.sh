@@ -38,6 +38,11 @@ if ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
 fi
 
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+# The tests run the code that ships: the Lambda zip is built for Neoverse N1 (Graviton2, the oldest
+# core behind Lambda's arm64, so no Lambda host is excluded). Set here rather than in a repo-wide
+# cargo config so that a user's own arm64 build (a Raspberry Pi 4 is a Cortex-A72, below N1) stays
+# generic. The SIMD kernels pick NEON at run time either way. Never `target-cpu=native`.
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS:--C target-cpu=neoverse-n1}"
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64-static -L /usr/aarch64-linux-gnu"
 # C code built by a build script (none in the engine today) must use the cross compiler too.
 export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc

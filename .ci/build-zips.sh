@@ -4,7 +4,7 @@
 #
 # - cargo-lambda links with zig against an old glibc, so the binaries start on Amazon Linux 2023
 #   (glibc 2.34) whatever glibc the build machine has; .ci/check-glibc.sh then proves it.
-# - The arm64 build takes its `target-cpu=neoverse-n1` from .cargo/config.toml.
+# - The arm64 build is tuned for Neoverse N1 (Graviton2, the oldest Lambda arm64 core), set below.
 # - The zips are written by this script with fixed timestamps and modes, so the same binary always
 #   gives the same zip; `sha256sum dist/*/bootstrap.zip` identifies a build.
 # - Release profile from the workspace Cargo.toml (fat LTO, one codegen unit, stripped,
@@ -30,7 +30,8 @@ arches=("$@")
 
 for arch in "${arches[@]}"; do
     case "$arch" in
-        arm64) triple=aarch64-unknown-linux-gnu flag=--arm64 ;;
+        arm64) triple=aarch64-unknown-linux-gnu flag=--arm64
+            export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS:--C target-cpu=neoverse-n1}" ;;
         x86_64) triple=x86_64-unknown-linux-gnu flag=--x86-64 ;;
         *) echo "build-zips: unknown architecture '$arch' (arm64, x86_64)" >&2; exit 2 ;;
     esac
