@@ -166,15 +166,3 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
-
-/// Reserves exactly `len` elements in `buf` (cleared first), failing with an internal error
-/// instead of aborting when memory runs out. Call only after the limits check.
-pub(crate) fn try_resize<T: Copy + Default>(buf: &mut Vec<T>, len: usize) -> Result<(), Error> {
-    buf.clear();
-    if buf.capacity() < len {
-        buf.try_reserve_exact(len)
-            .map_err(|e| Error::internal(format!("cannot allocate {len} elements: {e}")))?;
-    }
-    buf.resize(len, T::default());
-    Ok(())
-}

@@ -2,7 +2,7 @@
 
 use fast_image_resize::PixelType;
 
-use crate::error::{try_resize, Error};
+use crate::error::Error;
 
 /// Interleaved sample layout of a decoded or resized image. 16-bit samples are native-endian.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,14 +105,19 @@ pub struct PixelBuf {
 }
 
 impl PixelBuf {
-    /// Sets the logical length to `len` bytes, zeroed, growing the allocation if needed.
+    /// Sets the logical length to `len` bytes, growing the allocation (fallibly) if needed. The
+    /// contents are unspecified: every stage overwrites the whole buffer, so a warm call does not
+    /// pay for clearing tens of megabytes first.
     pub fn reset(&mut self, len: usize) -> Result<&mut [u8], Error> {
         let words = len.div_ceil(2);
-        if self.words.capacity() < words {
-            try_resize(&mut self.words, words)?;
-        } else {
-            self.words.clear();
+        if self.words.len() < words {
+            let more = words - self.words.len();
+            self.words
+                .try_reserve_exact(more)
+                .map_err(|e| Error::internal(format!("cannot allocate {len} bytes: {e}")))?;
             self.words.resize(words, 0);
+        } else {
+            self.words.truncate(words);
         }
         self.len = len;
         Ok(self.bytes_mut())

@@ -11,10 +11,9 @@
 use jpeg_encoder::{ImageBuffer, JpegColorType};
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
-use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
-use crate::decode::jpeg::MAX_SCANS;
+use crate::decode::jpeg;
 use crate::encode::jpeg::JpegSettings;
 use crate::error::Error;
 use crate::orient;
@@ -63,21 +62,14 @@ pub struct Planes {
 /// Errors are returned as they are; the caller retries the general path, which knows the
 /// leniency rules, before reporting one.
 pub fn decode(input: &[u8], info: &ImageInfo, planes: &mut Planes) -> Result<bool, Error> {
-    let options = DecoderOptions::default()
-        .set_strict_mode(true)
-        .set_max_width(info.width as usize)
-        .set_max_height(info.height as usize)
-        .jpeg_set_max_scans(MAX_SCANS);
+    let options = jpeg::strict_options(info);
     let mut decoder = JpegDecoder::new_with_options(ZCursor::new(input), options);
     let fail = |e: zune_jpeg::errors::DecodeErrors| Error::corrupt(Format::Jpeg, e.to_string());
     decoder.decode_headers().map_err(fail)?;
     if decoder.input_colorspace() != Some(ColorSpace::YCbCr) {
         return Ok(false);
     }
-    planes.icc = decoder.icc_profile().filter(|p| !p.is_empty());
-    planes.exif = decoder
-        .exif()
-        .map(|e| crate::metadata::exif::tiff_body(e).to_vec());
+    (planes.icc, planes.exif) = jpeg::metadata(&decoder);
     let mut raw = decoder.raw_output();
     if raw.num_components() != Some(3) {
         return Ok(false);
@@ -245,9 +237,9 @@ impl ImageBuffer for PlanarImage<'_> {
         let (w, y) = (usize::from(self.width), usize::from(y));
         buffers[0].extend_from_slice(&self.y[y * w..(y + 1) * w]);
         let row = (y / 2) * self.chroma_width;
-        for x in 0..w {
-            buffers[1].push(self.cb[row + x / 2]);
-            buffers[2].push(self.cr[row + x / 2]);
+        for (plane, buffer) in [self.cb, self.cr].into_iter().zip(&mut buffers[1..3]) {
+            let samples = &plane[row..row + self.chroma_width];
+            buffer.extend(samples.iter().flat_map(|&c| [c, c]).take(w));
         }
     }
 }

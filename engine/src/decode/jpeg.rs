@@ -24,11 +24,7 @@ pub const MAX_SCANS: usize = 128;
 /// a grey-padded picture, because a partial image written to the output bucket would look like
 /// success.
 pub fn decode(input: &[u8], info: &ImageInfo, out: &mut PixelBuf) -> Result<Decoded, Error> {
-    let options = DecoderOptions::default()
-        .set_strict_mode(true)
-        .set_max_width(info.width as usize)
-        .set_max_height(info.height as usize)
-        .jpeg_set_max_scans(MAX_SCANS);
+    let options = strict_options(info);
     let cleaned;
     let input = if info.header_junk {
         cleaned = crate::probe::jpeg_without_header_junk(input)?;
@@ -74,8 +70,7 @@ pub fn decode(input: &[u8], info: &ImageInfo, out: &mut PixelBuf) -> Result<Deco
         );
         lenient.decode_into(out.bytes_mut()).map_err(map_error)?;
     }
-    let icc = decoder.icc_profile().filter(|p| !p.is_empty());
-    let exif = decoder.exif().map(|e| exif::tiff_body(e).to_vec());
+    let (icc, exif) = metadata(&decoder);
     Ok(Decoded {
         shape: Shape {
             width,
@@ -86,6 +81,26 @@ pub fn decode(input: &[u8], info: &ImageInfo, out: &mut PixelBuf) -> Result<Deco
         exif,
         png_colour: PngColour::default(),
     })
+}
+
+/// Decoder options shared by both JPEG paths: strict (see [`decode`]), sized to the probed
+/// header, and with the scan count bounded.
+pub fn strict_options(info: &ImageInfo) -> DecoderOptions {
+    DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(info.width as usize)
+        .set_max_height(info.height as usize)
+        .jpeg_set_max_scans(MAX_SCANS)
+}
+
+/// The ICC profile and the EXIF block (as TIFF, without its `Exif\0\0` prefix) of a decoder
+/// whose headers are read.
+pub fn metadata<T: zune_core::bytestream::ZByteReaderTrait>(
+    decoder: &JpegDecoder<T>,
+) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    let icc = decoder.icc_profile().filter(|p| !p.is_empty());
+    let exif = decoder.exif().map(|e| exif::tiff_body(e).to_vec());
+    (icc, exif)
 }
 
 fn map_error(e: DecodeErrors) -> Error {
