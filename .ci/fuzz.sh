@@ -94,6 +94,10 @@ find artifacts -type f 2>/dev/null | sort >"$artifacts_before" || true
 
 failed=()
 summary=()
+total_execs=0
+total_seconds=0
+total_corpus=0
+total_finds=0
 for target in $TARGETS; do
   args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=262144
     -print_final_stats=1)
@@ -105,20 +109,35 @@ for target in $TARGETS; do
   echo "== $target: ${seconds} s"
   status=0
   mkdir -p "artifacts/$target"
+  target_started=$(date +%s)
   "$bin_dir/$target" -artifact_prefix="$FUZZ/artifacts/$target/" "${args[@]}" "corpus/$target" \
     >"$log" 2>&1 || status=$?
-  # The last status line: "#N<tab>DONE cov: C ft: F corp: ..." (fork mode: "#N: cov: C ...").
+  elapsed=$(($(date +%s) - target_started))
+  # The last status line: "#N<tab>DONE cov: C ft: F corp: ..." (fork mode: "#N: cov: C ...",
+  # printed after each job, so it lags the end by one job's finds).
   last="$(grep -E '^#[0-9]+:?[[:space:]].*cov: ' "$log" | tail -1 || true)"
   field() { echo "$last" | grep -oE "$1: [0-9]+" | awk '{print $2}' || true; }
+  # Only a single-process run prints final stats; in fork mode the parent's "#N" is the sum
+  # over its jobs.
   execs="$(grep -oE '^stat::number_of_executed_units: [0-9]+' "$log" | awk '{print $2}' | tail -1 || true)"
   [ -n "$execs" ] || execs="$(echo "$last" | grep -oE '^#[0-9]+' | tr -d '#' || true)"
   cov="$(field cov)"
   ft="$(field ft)"
-  corp="$(field corp)"
+  # Files on disk rather than libFuzzer's "corp:", which in fork mode is the count before the
+  # last merge.
+  corpus_files="$(find "corpus/$target" -type f | wc -l)"
   new_artifacts="$(find "artifacts/$target" -type f 2>/dev/null | sort | comm -13 "$artifacts_before" - || true)"
-  line="$target: ${execs:-?} execs, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}, status $status"
+  count_finds() { echo "$new_artifacts" | grep -c "/$1-" || true; }
+  finds="$(count_finds crash)/$(count_finds timeout)/$(count_finds oom)"
+  rate=$(( ${execs:-0} / (elapsed > 0 ? elapsed : 1) ))
+  line="$target: ${execs:-?} execs in ${elapsed} s (${rate}/s), cov ${cov:-?}, ft ${ft:-?},"
+  line+=" corpus ${corpus_files} files, crash/timeout/oom ${finds}, status $status"
   summary+=("$line")
   echo "$line"
+  total_execs=$((total_execs + ${execs:-0}))
+  total_seconds=$((total_seconds + elapsed))
+  total_corpus=$((total_corpus + corpus_files))
+  [ -z "$new_artifacts" ] || total_finds=$((total_finds + $(echo "$new_artifacts" | wc -l)))
   if [ "$status" != 0 ] || [ -n "$new_artifacts" ]; then
     failed+=("$target")
     grep -E 'panicked at|ERROR: libFuzzer|SUMMARY' "$log" | head -5 || true
@@ -130,6 +149,8 @@ done
 echo
 echo "fuzz summary (${seconds} s a target, $(($(date +%s) - started)) s in all):"
 printf '  %s\n' "${summary[@]}"
+echo "  total: $total_execs execs in $total_seconds s fuzzing, corpus $total_corpus files," \
+  "$total_finds new artifacts"
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "FAILED: ${failed[*]}" >&2
   exit 1
