@@ -721,3 +721,316 @@ async fn an_engine_panic_costs_one_record_and_the_engine_is_rebuilt() {
     .unwrap();
     assert_eq!((outputs[0].width, outputs[0].height), (5, 5));
 }
+
+/// Uploads `bytes` as `key` in the source bucket; its notification and ETag.
+async fn upload(world: &World, key: &str, bytes: Vec<u8>) -> (serde_json::Value, String) {
+    let size = bytes.len() as u64;
+    let etag = world.put(SOURCE, key, bytes).await;
+    let event = s3_event(
+        SOURCE,
+        &[Obj {
+            key,
+            size,
+            etag: &etag,
+        }],
+    );
+    (event, etag)
+}
+
+/// The source object still holds exactly what was uploaded, and nothing wrote to it.
+async fn assert_source_untouched(world: &World, key: &str, bytes: &[u8], etag: &str) {
+    assert_eq!(
+        world.get(SOURCE, key).await.as_deref(),
+        Some(bytes),
+        "{key}"
+    );
+    let head = world.head(SOURCE, key).await.unwrap();
+    assert_eq!(head.e_tag().map(|e| e.trim_matches('"')), Some(etag));
+    assert!(!head.metadata().unwrap().contains_key(META_OUTPUT));
+}
+
+/// The destination holds one complete copy of `key` of `size`, decodable to the last byte.
+async fn assert_complete_copy(world: &World, key: &str, size: (u32, u32), source_etag: &str) {
+    let bytes = world
+        .get(DESTINATION, key)
+        .await
+        .unwrap_or_else(|| panic!("no copy of {key}"));
+    assert_eq!(common::decoded_size(&bytes).unwrap(), size, "{key}");
+    let head = world.head(DESTINATION, key).await.unwrap();
+    assert_eq!(head.content_length(), Some(bytes.len() as i64));
+    assert_eq!(head.metadata().unwrap()[META_SOURCE_ETAG], source_etag);
+}
+
+/// Checks that the only object failed transiently on S3 and failed the invocation with it, so
+/// Lambda delivers the event again; returns the S3 error code and message.
+fn transient_storage_code(handled: &Handled) -> (String, String) {
+    let error = handled.reply.as_ref().unwrap_err();
+    assert_eq!(error.retry(), Retry::Transient);
+    assert_eq!(error.error_type(), "Downsize.Retry");
+    assert_eq!(kinds(handled), vec!["storage_transient"]);
+    match &handled.reports[0].outcome {
+        Outcome::Failed(Error::Storage {
+            retry,
+            code,
+            message,
+            ..
+        }) => {
+            assert_eq!(*retry, Retry::Transient);
+            (code.clone(), message.clone())
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn internal_error_on_get_is_retried_within_the_budget_then_fails_the_invocation() {
+    let world = World::new("get500").await;
+    let handler = world.handler(&[], 3);
+
+    // Two 500s, three attempts: the SDK absorbs them.
+    let bytes = common::png(40, 30);
+    let (event, etag) = upload(&world, "g/once.png", bytes.clone()).await;
+    world
+        .proxy
+        .inject(Method::GET, "/photos/g/once.png", FaultKind::InternalError, 2);
+    let handled = handler.handle(&event, None).await;
+    assert!(handled.reply.is_ok(), "{:?}", handled.reply);
+    assert_eq!(kinds(&handled), vec!["written"]);
+    assert_eq!(world.proxy.count(&Method::GET, "/photos/g/once.png"), 3);
+    assert_complete_copy(&world, "g/once.png", (20, 15), &etag).await;
+    assert_source_untouched(&world, "g/once.png", &bytes, &etag).await;
+
+    // More 500s than attempts: the invocation fails so Lambda delivers the event again.
+    let (event, etag) = upload(&world, "g/always.png", bytes.clone()).await;
+    world.proxy.inject(
+        Method::GET,
+        "/photos/g/always.png",
+        FaultKind::InternalError,
+        100,
+    );
+    let handled = handler.handle(&event, None).await;
+    let (code, _) = transient_storage_code(&handled);
+    assert_eq!(code, "InternalError");
+    assert_eq!(
+        world.proxy.count(&Method::GET, "/photos/g/always.png"),
+        3,
+        "every attempt of the budget, no more"
+    );
+    assert_eq!(world.proxy.count(&Method::PUT, "/photos-resized/"), 1);
+    assert_eq!(world.keys(DESTINATION).await, vec!["g/once.png".to_owned()]);
+    assert_source_untouched(&world, "g/always.png", &bytes, &etag).await;
+
+    world.proxy.heal();
+    assert_eq!(kinds(&handler.handle(&event, None).await), vec!["written"]);
+    assert_complete_copy(&world, "g/always.png", (20, 15), &etag).await;
+}
+
+#[tokio::test]
+async fn internal_error_on_put_is_retried_within_the_budget_and_otherwise_writes_nothing() {
+    let world = World::new("put500").await;
+    let handler = world.handler(&[], 2);
+
+    let bytes = common::jpeg(48, 32);
+    let (event, etag) = upload(&world, "p/once.jpg", bytes.clone()).await;
+    world.proxy.inject(
+        Method::PUT,
+        "/photos-resized/p/once.jpg",
+        FaultKind::InternalError,
+        1,
+    );
+    let handled = handler.handle(&event, None).await;
+    assert!(handled.reply.is_ok(), "{:?}", handled.reply);
+    assert_eq!(kinds(&handled), vec!["written"]);
+    assert_eq!(
+        world.proxy.count(&Method::PUT, "/photos-resized/p/once.jpg"),
+        2
+    );
+    assert_complete_copy(&world, "p/once.jpg", (24, 16), &etag).await;
+
+    let (event, etag) = upload(&world, "p/always.jpg", bytes.clone()).await;
+    world.proxy.inject(
+        Method::PUT,
+        "/photos-resized/p/always.jpg",
+        FaultKind::InternalError,
+        100,
+    );
+    let handled = handler.handle(&event, None).await;
+    let (code, _) = transient_storage_code(&handled);
+    assert_eq!(code, "InternalError");
+    assert_eq!(
+        world.proxy.count(&Method::PUT, "/photos-resized/p/always.jpg"),
+        2
+    );
+    assert!(handled.reports[0].copies.is_empty());
+    assert_eq!(handled.reports[0].metrics.bytes_out, 0);
+    assert_eq!(world.keys(DESTINATION).await, vec!["p/once.jpg".to_owned()]);
+    assert_source_untouched(&world, "p/always.jpg", &bytes, &etag).await;
+
+    world.proxy.heal();
+    assert_eq!(kinds(&handler.handle(&event, None).await), vec!["written"]);
+    assert_complete_copy(&world, "p/always.jpg", (24, 16), &etag).await;
+}
+
+#[tokio::test]
+async fn upload_cut_mid_body_leaves_no_partial_copy() {
+    let world = World::new("putcut").await;
+    let handler = world.handler(&[], 2);
+    // Incompressible, so the copy is large enough to be cut in a meaningful place.
+    let bytes = common::noise_png(120, 120);
+
+    // Cut once: the SDK sends the upload again and the copy is whole.
+    let (event, etag) = upload(&world, "c/once.png", bytes.clone()).await;
+    world.proxy.inject(
+        Method::PUT,
+        "/photos-resized/c/once.png",
+        FaultKind::CutRequestBody,
+        1,
+    );
+    let handled = handler.handle(&event, None).await;
+    assert!(handled.reply.is_ok(), "{:?}", handled.reply);
+    assert_eq!(kinds(&handled), vec!["written"]);
+    assert_eq!(
+        world.proxy.count(&Method::PUT, "/photos-resized/c/once.png"),
+        2
+    );
+    assert_complete_copy(&world, "c/once.png", (60, 60), &etag).await;
+    let written = world.get(DESTINATION, "c/once.png").await.unwrap();
+    assert_eq!(written.len() as u64, handled.reports[0].metrics.bytes_out);
+
+    // Cut every time: transient, and the server kept none of the halves it received.
+    let (event, etag) = upload(&world, "c/always.png", bytes.clone()).await;
+    world.proxy.inject(
+        Method::PUT,
+        "/photos-resized/c/always.png",
+        FaultKind::CutRequestBody,
+        100,
+    );
+    let handled = handler.handle(&event, None).await;
+    transient_storage_code(&handled);
+    assert_eq!(
+        world.proxy.count(&Method::PUT, "/photos-resized/c/always.png"),
+        2
+    );
+    assert_eq!(world.keys(DESTINATION).await, vec!["c/once.png".to_owned()]);
+    assert_source_untouched(&world, "c/always.png", &bytes, &etag).await;
+
+    world.proxy.heal();
+    assert_eq!(kinds(&handler.handle(&event, None).await), vec!["written"]);
+    assert_complete_copy(&world, "c/always.png", (60, 60), &etag).await;
+}
+
+#[tokio::test]
+async fn put_failure_on_a_later_variant_leaves_only_complete_copies_and_redelivery_completes() {
+    let world = World::new("putvariant").await;
+    let handler = world.handler(
+        &[
+            ("DOWNSIZE_VARIANTS", "half,w16@jpeg"),
+            ("DOWNSIZE_DEST_KEY", "{variant}/{stem}.{ext}"),
+        ],
+        2,
+    );
+    let bytes = common::png(64, 32);
+    let (event, etag) = upload(&world, "v/p.png", bytes.clone()).await;
+    world.proxy.inject(
+        Method::PUT,
+        "/v/p.jpg",
+        FaultKind::InternalError,
+        100,
+    );
+    let handled = handler.handle(&event, None).await;
+    let (code, _) = transient_storage_code(&handled);
+    assert_eq!(code, "InternalError");
+    assert_eq!(
+        world.proxy.count(&Method::PUT, "/v/p.jpg"),
+        2,
+        "{:?}",
+        world.proxy.requests()
+    );
+    // The failed variant is absent; the one written before it is a whole copy, which the
+    // redelivery rewrites because the set is incomplete.
+    assert_eq!(world.keys(DESTINATION).await, vec!["half/v/p.png".to_owned()]);
+    assert_complete_copy(&world, "half/v/p.png", (32, 16), &etag).await;
+    assert_source_untouched(&world, "v/p.png", &bytes, &etag).await;
+
+    world.proxy.heal();
+    assert_eq!(kinds(&handler.handle(&event, None).await), vec!["written"]);
+    assert_eq!(
+        world.keys(DESTINATION).await,
+        vec!["half/v/p.png".to_owned(), "w16@jpeg/v/p.jpg".to_owned()]
+    );
+    assert_complete_copy(&world, "w16@jpeg/v/p.jpg", (16, 8), &etag).await;
+}
+
+#[tokio::test]
+async fn body_shorter_than_its_content_length_is_transient_and_writes_nothing() {
+    let world = World::new("short").await;
+    let handler = world.handler(&[], 3);
+    let bytes = common::noise_png(100, 100);
+    let size = bytes.len();
+    let (event, etag) = upload(&world, "s/short.png", bytes.clone()).await;
+    // Only the last byte is missing: a reader that trusted the end of the stream would hand
+    // the decoder a file that is almost whole.
+    world.proxy.inject(
+        Method::GET,
+        "/photos/s/short.png",
+        FaultKind::ShortBody(1),
+        1,
+    );
+    let handled = handler.handle(&event, None).await;
+    let (code, message) = transient_storage_code(&handled);
+    assert!(
+        ["BodyStreamError", "TruncatedBody"].contains(&code.as_str()),
+        "{code}: {message}"
+    );
+    assert!(message.contains(&format!("of {size} bytes")), "{message}");
+    assert_eq!(
+        world.proxy.count(&Method::GET, "/photos/s/short.png"),
+        1,
+        "a body already handed over is not retried by the SDK: the event must come again"
+    );
+    assert_eq!(handled.reports[0].metrics.bytes_in, 0);
+    assert!(world.keys(DESTINATION).await.is_empty());
+    assert_source_untouched(&world, "s/short.png", &bytes, &etag).await;
+
+    let handled = handler.handle(&event, None).await;
+    assert!(handled.reply.is_ok(), "{:?}", handled.reply);
+    assert_eq!(kinds(&handled), vec!["written"]);
+    assert_complete_copy(&world, "s/short.png", (50, 50), &etag).await;
+}
+
+#[tokio::test]
+async fn body_that_stalls_is_abandoned_at_the_deadline_and_the_event_comes_back() {
+    let world = World::new("slowbody").await;
+    let handler = world.handler(&[("DOWNSIZE_DEADLINE_MARGIN_MS", "500")], 2);
+    let bytes = common::noise_png(100, 100);
+    let (event, etag) = upload(&world, "slow.png", bytes.clone()).await;
+    world.proxy.inject(
+        Method::GET,
+        "/photos/slow.png",
+        FaultKind::SlowBody(Duration::from_secs(20)),
+        1,
+    );
+    let started = Instant::now();
+    let deadline = started + Duration::from_millis(1500);
+    let handled = handler.handle(&event, Some(deadline)).await;
+    let waited = started.elapsed();
+    assert_eq!(
+        handled.reply.as_ref().unwrap_err().retry(),
+        Retry::Transient
+    );
+    assert_eq!(kinds(&handled), vec!["deadline"]);
+    assert!(
+        waited >= Duration::from_millis(1000) && waited < Duration::from_secs(5),
+        "stopped {waited:?} after the start; the cutoff was at 1 s, the server stalls for 20 s"
+    );
+    assert_eq!(world.proxy.count(&Method::GET, "/photos/slow.png"), 1);
+    assert!(world.keys(DESTINATION).await.is_empty());
+    assert_source_untouched(&world, "slow.png", &bytes, &etag).await;
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    assert_eq!(
+        kinds(&handler.handle(&event, Some(deadline)).await),
+        vec!["written"]
+    );
+    assert_complete_copy(&world, "slow.png", (50, 50), &etag).await;
+}

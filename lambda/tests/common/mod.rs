@@ -132,21 +132,31 @@ impl World {
         Some(output.body.collect().await.unwrap().to_vec())
     }
 
-    /// Keys in `bucket`, sorted.
+    /// Keys in `bucket`, sorted; every page of the listing.
     pub async fn keys(&self, bucket: &str) -> Vec<String> {
-        let output = self
-            .direct
-            .client()
-            .list_objects_v2()
-            .bucket(bucket)
-            .send()
-            .await
-            .unwrap();
-        let mut keys: Vec<String> = output
-            .contents()
-            .iter()
-            .filter_map(|o| o.key().map(str::to_owned))
-            .collect();
+        let mut keys = Vec::new();
+        let mut token = None;
+        loop {
+            let output = self
+                .direct
+                .client()
+                .list_objects_v2()
+                .bucket(bucket)
+                .set_continuation_token(token)
+                .send()
+                .await
+                .unwrap();
+            keys.extend(
+                output
+                    .contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
+            token = output.next_continuation_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
         keys.sort();
         keys
     }
@@ -301,4 +311,16 @@ pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
     let mut engine = Engine::new(Limits::for_memory_mb(1769));
     let mut outputs = engine.process(&png(width, height), &request).unwrap();
     outputs.remove(0).bytes
+}
+
+/// Width and height of `bytes` after a full decode (the engine re-encodes at scale 1), so a
+/// truncated or corrupt copy fails here even when its header is intact.
+pub fn decoded_size(bytes: &[u8]) -> Result<(u32, u32), downsize::Error> {
+    let request = Request {
+        variants: vec![Variant::parse("scale:1").unwrap()],
+        ..Request::default()
+    };
+    let mut engine = Engine::new(Limits::for_memory_mb(1769));
+    let outputs = engine.process(bytes, &request)?;
+    Ok((outputs[0].width, outputs[0].height))
 }
