@@ -14,7 +14,8 @@
 //! | resize | `resize` | fast_image_resize with run-time SIMD dispatch |
 //! | orient | `orient` | EXIF orientation applied to the small output |
 //! | encode | `encode` | JPEG (jpeg-encoder) or PNG, keeping the ICC profile |
-//! | planar | `planar` | YCbCr JPEG to JPEG in planes: no RGB, 40% less memory |
+//! | planar | `planar` | YCbCr JPEG to JPEG in planes: no RGB, no whole plane held |
+//! | strip | `strip` | resize rows as the decoder delivers them |
 //! | pipeline | `pipeline` | the [`Engine`] tying them together |
 //!
 //! Errors are one enum, [`Error`], whose [`ErrorKind`] says whose fault it was and whether a
@@ -35,6 +36,7 @@ pub mod probe;
 pub mod request;
 mod resize;
 pub mod sniff;
+mod strip;
 
 pub use error::{Error, ErrorKind, LimitKind};
 pub use limits::Limits;

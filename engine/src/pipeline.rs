@@ -9,7 +9,7 @@ use crate::limits::Limits;
 use crate::metadata::exif;
 use crate::orient;
 use crate::pixels::{Layout, PixelBuf, Shape};
-use crate::planar::{self, Planes};
+use crate::planar;
 use crate::probe::{probe, ImageInfo};
 use crate::request::{MetadataPolicy, OutputFormat, Request, Variant};
 use crate::resize::{Resize, SimdPath};
@@ -55,8 +55,7 @@ pub struct Engine {
     resized: PixelBuf,
     oriented: PixelBuf,
     flat: Vec<u8>,
-    planes: Planes,
-    planar_scratch: planar::Scratch,
+    planar: planar::Scratch,
     planar_enabled: bool,
     timings: StageTimings,
 }
@@ -72,8 +71,7 @@ impl Engine {
             resized: PixelBuf::default(),
             oriented: PixelBuf::default(),
             flat: Vec::new(),
-            planes: Planes::default(),
-            planar_scratch: planar::Scratch::default(),
+            planar: planar::Scratch::default(),
             planar_enabled: true,
             timings: StageTimings::default(),
         }
@@ -135,6 +133,7 @@ impl Engine {
             + self.resized.capacity_bytes()
             + self.oriented.capacity_bytes()
             + self.flat.capacity()
+            + self.planar.capacity_bytes()
     }
 
     /// Makes every variant of `request` from `input`. The source is decoded once. Either every
@@ -148,13 +147,12 @@ impl Engine {
         if self.planar_enabled && planar::eligible(&info, request) {
             self.limits
                 .check_working_bytes(planar::working_bytes(&info, request))?;
-            if let Ok(true) = planar::decode(input, &info, &mut self.planes) {
-                self.timings.decode = started.elapsed();
-                self.timings.megapixels = info.pixels() as f64 / 1e6;
-                return self.make_planar_variants(&info, request);
+            if let Ok(Some(outputs)) = self.make_planar_variants(input, &info, request, started) {
+                return Ok(outputs);
             }
             // Not YCbCr after all, or an error: the general path decides, with its own rules
             // for lenient decoding and its own memory check.
+            self.timings = StageTimings::default();
         }
         self.limits
             .check_working_bytes(working_bytes(&info, request))?;
@@ -175,54 +173,68 @@ impl Engine {
         Ok(outputs)
     }
 
+    /// The planar path: decode and resize streamed together, then one encode per variant.
+    /// `Ok(None)` when the source is not YCbCr after all.
     fn make_planar_variants(
         &mut self,
+        input: &[u8],
         info: &ImageInfo,
         request: &Request,
-    ) -> Result<Vec<Output>, Error> {
+        started: Instant,
+    ) -> Result<Option<Vec<Output>>, Error> {
+        let (display_w, display_h) = info.display_size();
+        let targets: Vec<planar::Target> = request
+            .variants
+            .iter()
+            .map(|v| {
+                let (width, height) = v.geometry.target_size(display_w, display_h);
+                planar::Target {
+                    width,
+                    height,
+                    filter: v.filter,
+                }
+            })
+            .collect();
+        let Some(streamed) =
+            planar::decode_resized(input, info, &targets, &mut self.resize, &mut self.planar)?
+        else {
+            return Ok(None);
+        };
+        self.timings.resize = streamed.resize_time;
+        self.timings.decode = started.elapsed().saturating_sub(streamed.resize_time);
+        self.timings.megapixels = info.pixels() as f64 / 1e6;
         let exif = match request.metadata {
             MetadataPolicy::Strip => None,
-            MetadataPolicy::KeepExif => self
-                .planes
-                .exif
-                .as_deref()
-                .map(exif::with_orientation_reset),
+            MetadataPolicy::KeepExif => streamed.exif.as_deref().map(exif::with_orientation_reset),
         };
-        let (display_w, display_h) = info.display_size();
         let mut outputs = Vec::with_capacity(request.variants.len());
-        for variant in &request.variants {
+        for (index, (variant, target)) in request.variants.iter().zip(&targets).enumerate() {
             let started = Instant::now();
-            let (width, height) = variant.geometry.target_size(display_w, display_h);
             let settings = JpegSettings {
                 quality: variant.jpeg_quality,
                 progressive: variant.progressive,
-                icc: self.planes.icc.as_deref(),
+                icc: streamed.icc.as_deref(),
                 exif: exif.as_deref(),
             };
             let mut bytes = Vec::new();
-            planar::make_jpeg(
-                &self.planes,
+            planar::encode_target(
+                &mut self.planar,
+                index,
                 info.orientation,
-                width,
-                height,
-                variant,
+                (target.width, target.height),
                 settings,
-                &mut self.resize,
-                &mut self.planar_scratch,
-                self.pool.as_ref(),
                 &mut bytes,
             )?;
-            // Resize and encode are interleaved per plane and row here; the split is by variant.
             self.timings.encode += started.elapsed();
             outputs.push(Output {
                 variant: variant.name.clone(),
                 format: Format::Jpeg,
-                width,
-                height,
+                width: target.width,
+                height: target.height,
                 bytes,
             });
         }
-        Ok(outputs)
+        Ok(Some(outputs))
     }
 
     fn make_variant(

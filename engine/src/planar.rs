@@ -7,11 +7,17 @@
 //! its raw planes (1.5 bytes a pixel instead of 3 for RGB), each plane is resized on its own, and
 //! the encoder takes the planes back. Less memory, less work, and one colour conversion fewer to
 //! round.
+//!
+//! The planes are never held whole either: the decoder hands them over one iMCU row at a time
+//! and [`crate::strip`] resizes rows as they arrive, so the memory is the input, the small
+//! output planes and a few strips, however large the photo.
+
+use std::time::{Duration, Instant};
 
 use jpeg_encoder::{ImageBuffer, JpegColorType};
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
-use zune_jpeg::JpegDecoder;
+use zune_jpeg::{JpegDecoder, RawImcuRowStatus};
 
 use crate::decode::jpeg;
 use crate::encode::jpeg::JpegSettings;
@@ -19,9 +25,10 @@ use crate::error::Error;
 use crate::orient;
 use crate::pixels::{Layout, PixelBuf, Shape};
 use crate::probe::ImageInfo;
-use crate::request::{OutputFormat, Request};
+use crate::request::{Filter, OutputFormat, Request};
 use crate::resize::Resize;
 use crate::sniff::Format;
+use crate::strip::{self, StripResize};
 
 /// Whether `request` on `info` can take the planar path: a three-component JPEG with full-size or
 /// halved chroma (4:4:4, 4:2:2, 4:4:0 or 4:2:0: what phones and cameras write), every output a
@@ -37,165 +44,251 @@ pub fn eligible(info: &ImageInfo, request: &Request) -> bool {
             .all(|v| matches!(v.format, OutputFormat::Same | OutputFormat::Jpeg))
 }
 
-/// One plane: its pixels, the visible size and the padded buffer size.
-#[derive(Debug, Default)]
-pub struct Plane {
-    pub buf: PixelBuf,
+/// Rows the decoder delivers at most per call, for a component of vertical sampling `v`.
+fn push_rows(v: usize) -> u32 {
+    (v.clamp(1, 4) * 8) as u32
+}
+
+/// What one variant is made into: its upright size and filter.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
     pub width: u32,
     pub height: u32,
-    pub stride: u32,
-    pub rows: u32,
+    pub filter: Filter,
 }
 
-/// The decoded planes of a source, reused across calls.
+/// The sizes of a variant's three resized planes, in stored (not upright) orientation: luma at
+/// the stored size and chroma halved, ready for a 4:2:0 encoder.
+fn plane_targets(orientation: u8, width: u32, height: u32) -> [(u32, u32); 3] {
+    let (sw, sh) = orient::stored_size(orientation, width, height);
+    let half = (sw.div_ceil(2), sh.div_ceil(2));
+    [(sw, sh), half, half]
+}
+
+/// Working memory of the planar path, estimated from the header like
+/// [`crate::pipeline::working_bytes`]: the decoder's own (every coefficient for a progressive
+/// file, a few MCU rows otherwise), and per variant the strip windows, the resized planes, the
+/// oriented planes and the encoded output.
+pub fn working_bytes(info: &ImageInfo, request: &Request) -> u64 {
+    let padded = |x: u32| x.div_ceil(16) * 16;
+    let (h, v) = info.sampling[0];
+    let (h, v) = (h.clamp(1, 2), v.clamp(1, 2));
+    let decoder_extra = if info.progressive {
+        info.coefficient_bytes
+    } else {
+        u64::from(info.width) * 32 * 3 * 2
+    };
+    let strides = [
+        padded(info.width),
+        padded(info.width.div_ceil(u32::from(h))),
+    ];
+    let heights = [info.height, info.height.div_ceil(u32::from(v))];
+    let pushes = [push_rows(usize::from(v)), push_rows(1)];
+    let (dw, dh) = info.display_size();
+    let mut total = decoder_extra;
+    let mut largest = 0u64;
+    for variant in &request.variants {
+        let (w, h) = variant.geometry.target_size(dw, dh);
+        let planes = plane_targets(info.orientation, w, h);
+        let plane_bytes: u64 = planes
+            .iter()
+            .map(|&(w, h)| u64::from(w) * u64::from(h))
+            .sum();
+        let windows: u64 = (0..3)
+            .map(|p| {
+                let k = usize::from(p > 0);
+                strip::window_bytes(strides[k], heights[k], pushes[k], planes[p].1)
+            })
+            .sum();
+        // Resized planes and windows stay per variant; the oriented planes and the encoder's
+        // row buffers are one variant's at a time; every encoded output is kept.
+        total += windows + 2 * plane_bytes;
+        largest = largest.max(plane_bytes + u64::from(w) * 16 * 3);
+    }
+    total + largest
+}
+
+/// Scratch of the planar path, kept across calls: per variant the strip resizers and resized
+/// planes, and one variant's oriented planes.
 #[derive(Debug, Default)]
-pub struct Planes {
-    pub y: Plane,
-    pub cb: Plane,
-    pub cr: Plane,
+pub struct Scratch {
+    strips: Vec<[StripResize; 3]>,
+    resized: Vec<[PixelBuf; 3]>,
+    oriented: [PixelBuf; 3],
+}
+
+impl Scratch {
+    /// Bytes held by the allocations (for memory accounting).
+    pub fn capacity_bytes(&self) -> usize {
+        let strips: usize = self
+            .strips
+            .iter()
+            .flatten()
+            .map(|s| s.capacity_bytes())
+            .sum();
+        let resized: usize = self
+            .resized
+            .iter()
+            .flatten()
+            .map(|b| b.capacity_bytes())
+            .sum();
+        strips
+            + resized
+            + self
+                .oriented
+                .iter()
+                .map(|b| b.capacity_bytes())
+                .sum::<usize>()
+    }
+}
+
+/// What the streamed decode leaves besides the resized planes.
+#[derive(Debug)]
+pub struct Streamed {
     pub icc: Option<Vec<u8>>,
     pub exif: Option<Vec<u8>>,
+    /// Time spent resizing (the rest of the call was decoding).
+    pub resize_time: Duration,
 }
 
-/// Decodes the raw Y, Cb and Cr planes. `Ok(false)` when the decoder reports a colour space
+/// Decodes `input` one iMCU row at a time and resizes each row, as it arrives, into every
+/// target's stored planes: no plane of the source is ever held whole (a progressive file's
+/// coefficients are, inside the decoder). `Ok(None)` when the decoder reports a colour space
 /// other than YCbCr (an RGB-coded file with 4:2:0 factors): the caller takes the general path.
 /// Errors are returned as they are; the caller retries the general path, which knows the
 /// leniency rules, before reporting one.
-pub fn decode(input: &[u8], info: &ImageInfo, planes: &mut Planes) -> Result<bool, Error> {
+pub fn decode_resized(
+    input: &[u8],
+    info: &ImageInfo,
+    targets: &[Target],
+    resize: &mut Resize,
+    scratch: &mut Scratch,
+) -> Result<Option<Streamed>, Error> {
     let options = jpeg::strict_options(info);
     let mut decoder = JpegDecoder::new_with_options(ZCursor::new(input), options);
     let fail = |e: zune_jpeg::errors::DecodeErrors| Error::corrupt(Format::Jpeg, e.to_string());
     decoder.decode_headers().map_err(fail)?;
     if decoder.input_colorspace() != Some(ColorSpace::YCbCr) {
-        return Ok(false);
+        return Ok(None);
     }
-    (planes.icc, planes.exif) = jpeg::metadata(&decoder);
+    let (icc, exif) = jpeg::metadata(&decoder);
     let mut raw = decoder.raw_output();
     if raw.num_components() != Some(3) {
-        return Ok(false);
+        return Ok(None);
     }
     let layout = raw
         .layout()
         .ok_or_else(|| Error::internal("raw plane layout"))?;
-    let Planes { y, cb, cr, .. } = planes;
-    for (plane, info) in [&mut *y, &mut *cb, &mut *cr].into_iter().zip(&layout) {
-        plane.width = info.width as u32;
-        plane.height = info.height as u32;
-        plane.stride = info.stride as u32;
-        plane.rows = info.allocated_height as u32;
-        plane.buf.reset(info.byte_size)?;
+    let pushes = [0, 1, 2].map(|p| push_rows(layout[p].vertical_sampling_factor));
+    let strides = [0, 1, 2].map(|p| layout[p].stride);
+
+    scratch.strips.resize_with(targets.len(), Default::default);
+    scratch.resized.resize_with(targets.len(), Default::default);
+    for (i, target) in targets.iter().enumerate() {
+        let planes = plane_targets(info.orientation, target.width, target.height);
+        for p in 0..3 {
+            let source = (layout[p].width as u32, layout[p].height as u32, strides[p]);
+            scratch.strips[i][p].begin(source, pushes[p], planes[p], target.filter)?;
+            scratch.resized[i][p].reset(planes[p].0 as usize * planes[p].1 as usize)?;
+        }
     }
-    let mut views: [&mut [u8]; 3] = [y.buf.bytes_mut(), cb.buf.bytes_mut(), cr.buf.bytes_mut()];
-    raw.decode_into_planes(&mut views).map_err(fail)?;
-    Ok(true)
-}
-
-/// Working memory of the planar path, estimated from the header like
-/// [`crate::pipeline::working_bytes`]: the padded planes, what a progressive decode holds, and
-/// per variant the resized and oriented planes plus the encoded output.
-pub fn working_bytes(info: &ImageInfo, request: &Request) -> u64 {
-    let padded = |x: u32| u64::from(x.div_ceil(16) * 16);
-    let (h, v) = info.sampling[0];
-    let luma = padded(info.width) * padded(info.height);
-    let planes = luma + 2 * luma / u64::from(h.max(1) * v.max(1));
-    let decoder_extra = if info.progressive {
-        info.coefficient_bytes
-    } else {
-        u64::from(info.width) * 16 * 3
-    };
-    let (dw, dh) = info.display_size();
-    let mut largest = 0u64;
-    for v in &request.variants {
-        let (w, h) = v.geometry.target_size(dw, dh);
-        let out = u64::from(w) * u64::from(h) * 3 / 2;
-        // Resized and oriented planes, the encoder's row buffers, and the output itself.
-        largest = largest.max(3 * out + u64::from(w) * 16 * 3);
+    let strips = &mut scratch.strips[..targets.len()];
+    let resized = &mut scratch.resized[..targets.len()];
+    let mut resize_time = Duration::ZERO;
+    loop {
+        // The decoder writes into the first target's windows; the others get a copy.
+        let (first, others) = strips
+            .split_first_mut()
+            .ok_or_else(|| Error::internal("no target"))?;
+        let [y, cb, cr] = first;
+        let rows = {
+            let mut tails = [y.tail(pushes[0])?, cb.tail(pushes[1])?, cr.tail(pushes[2])?];
+            match raw
+                .decode_next_imcu_row(&mut tails, &strides)
+                .map_err(fail)?
+            {
+                RawImcuRowStatus::RowReady { rows_written } => {
+                    let rows = [0, 1, 2].map(|p| rows_written[p] as u32);
+                    for other in others.iter_mut() {
+                        for p in 0..3 {
+                            let bytes = rows[p] as usize * strides[p];
+                            other[p].tail(rows[p])?.copy_from_slice(&tails[p][..bytes]);
+                            other[p].commit(rows[p])?;
+                        }
+                    }
+                    rows
+                }
+                RawImcuRowStatus::Complete => break,
+                // The whole file is in memory: needing more input means it was cut short.
+                RawImcuRowStatus::NeedMoreInput => {
+                    return Err(Error::corrupt(Format::Jpeg, "image data ends early"))
+                }
+                other => return Err(Error::internal(format!("raw decode status {other:?}"))),
+            }
+        };
+        for (p, strip) in [y, cb, cr].into_iter().enumerate() {
+            strip.commit(rows[p])?;
+        }
+        let started = Instant::now();
+        for (strips, planes) in strips.iter_mut().zip(resized.iter_mut()) {
+            for (strip, plane) in strips.iter_mut().zip(planes.iter_mut()) {
+                strip.drain(resize, plane.bytes_mut())?;
+            }
+        }
+        resize_time += started.elapsed();
     }
-    let outputs: u64 = request
-        .variants
-        .iter()
-        .map(|v| {
-            let (w, h) = v.geometry.target_size(dw, dh);
-            u64::from(w) * u64::from(h) * 3 / 2
-        })
-        .sum();
-    planes + decoder_extra + largest + outputs
+    if !strips.iter().flatten().all(StripResize::is_done) {
+        return Err(Error::corrupt(Format::Jpeg, "image data ends early"));
+    }
+    Ok(Some(Streamed {
+        icc,
+        exif,
+        resize_time,
+    }))
 }
 
-/// Scratch for one output: resized and oriented planes.
-#[derive(Debug, Default)]
-pub struct Scratch {
-    resized: [PixelBuf; 3],
-    oriented: [PixelBuf; 3],
-}
-
-/// Resizes the planes to a `width` x `height` (upright) JPEG and encodes it.
-#[allow(clippy::too_many_arguments)]
-pub fn make_jpeg(
-    planes: &Planes,
-    orientation: u8,
-    width: u32,
-    height: u32,
-    variant: &crate::request::Variant,
-    settings: JpegSettings<'_>,
-    resize: &mut Resize,
+/// Encodes target `index` of the last [`decode_resized`] as an upright `width` x `height`
+/// 4:2:0 JPEG into `out`.
+pub fn encode_target(
     scratch: &mut Scratch,
-    pool: Option<&rayon::ThreadPool>,
+    index: usize,
+    orientation: u8,
+    (width, height): (u32, u32),
+    settings: JpegSettings<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
-    let (sw, sh) = orient::stored_size(orientation, width, height);
-    let targets = [
-        (sw, sh),
-        (sw.div_ceil(2), sh.div_ceil(2)),
-        (sw.div_ceil(2), sh.div_ceil(2)),
-    ];
-    let sources = [&planes.y, &planes.cb, &planes.cr];
-    let mut shapes = [Shape {
-        width: 0,
-        height: 0,
+    let planes = plane_targets(orientation, width, height);
+    let Scratch {
+        resized, oriented, ..
+    } = scratch;
+    let resized = resized
+        .get(index)
+        .ok_or_else(|| Error::internal("no such planar target"))?;
+    let mut shapes = planes.map(|(width, height)| Shape {
+        width,
+        height,
         layout: Layout::Gray8,
-    }; 3];
-    let Scratch { resized, oriented } = scratch;
-    for i in 0..3 {
-        let src = sources[i];
-        let shape = Shape {
-            width: src.width,
-            height: src.height,
-            layout: Layout::Gray8,
-        };
-        let (tw, th) = targets[i];
-        shapes[i] = resize.run_within(
-            src.buf.bytes(),
-            (src.stride, src.rows),
-            shape,
-            &mut resized[i],
-            tw,
-            th,
-            variant.filter,
-            pool,
-        )?;
-    }
+    });
     let mut turned = [false; 3];
-    for i in 0..3 {
+    for p in 0..3 {
         if let Some(s) =
-            orient::apply(orientation, resized[i].bytes(), shapes[i], &mut oriented[i])?
+            orient::apply(orientation, resized[p].bytes(), shapes[p], &mut oriented[p])?
         {
-            shapes[i] = s;
-            turned[i] = true;
+            shapes[p] = s;
+            turned[p] = true;
         }
     }
-    let view = |i: usize| {
-        if turned[i] {
-            oriented[i].bytes()
+    let view = |p: usize| {
+        if turned[p] {
+            oriented[p].bytes()
         } else {
-            resized[i].bytes()
+            resized[p].bytes()
         }
     };
-    let views = [view(0), view(1), view(2)];
     let image = PlanarImage {
-        y: views[0],
-        cb: views[1],
-        cr: views[2],
+        y: view(0),
+        cb: view(1),
+        cr: view(2),
         width: u16::try_from(shapes[0].width)
             .map_err(|_| Error::internal("JPEG output wider than 65535"))?,
         height: u16::try_from(shapes[0].height)

@@ -135,6 +135,41 @@ impl Resize {
         self.force(self.path)
     }
 
+    /// Resizes one window of a gray plane: `src` holds `rows` rows of `stride` bytes, of which
+    /// the first `width` are picture; the output rows come from the source band that starts
+    /// `top` rows into the window and is `height` rows tall (fractional, as the whole plane's
+    /// scale puts them). The window must hold every row the filter reads for those output rows,
+    /// so that no edge clamping happens except at the plane's own first and last rows: then the
+    /// output equals the whole-plane resize (see [`crate::strip`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_window(
+        &mut self,
+        src: &[u8],
+        stride: u32,
+        rows: u32,
+        width: u32,
+        (top, height): (f64, f64),
+        dst: &mut [u8],
+        dst_width: u32,
+        filter: Filter,
+    ) -> Result<(), Error> {
+        let pt = fast_image_resize::PixelType::U8;
+        let src_img = ImageRef::new(stride, rows, src, pt)
+            .map_err(|e| Error::internal(format!("window view: {e}")))?;
+        let dst_rows = (dst.len() / dst_width.max(1) as usize) as u32;
+        let mut dst_img = Image::from_slice_u8(dst_width, dst_rows, dst, pt)
+            .map_err(|e| Error::internal(format!("window target: {e}")))?;
+        let options = fr::ResizeOptions::new().resize_alg(algorithm(filter)).crop(
+            0.0,
+            top,
+            f64::from(width),
+            height,
+        );
+        self.workers[0]
+            .resize(&src_img, &mut dst_img, &options)
+            .map_err(|e| Error::internal(format!("resize window: {e}")))
+    }
+
     /// Resizes `src` (of `shape`) to `width` x `height` into `dst`.
     #[allow(clippy::too_many_arguments)]
     pub fn run(
