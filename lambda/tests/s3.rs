@@ -790,9 +790,12 @@ async fn internal_error_on_get_is_retried_within_the_budget_then_fails_the_invoc
     // Two 500s, three attempts: the SDK absorbs them.
     let bytes = common::png(40, 30);
     let (event, etag) = upload(&world, "g/once.png", bytes.clone()).await;
-    world
-        .proxy
-        .inject(Method::GET, "/photos/g/once.png", FaultKind::InternalError, 2);
+    world.proxy.inject(
+        Method::GET,
+        "/photos/g/once.png",
+        FaultKind::InternalError,
+        2,
+    );
     let handled = handler.handle(&event, None).await;
     assert!(handled.reply.is_ok(), "{:?}", handled.reply);
     assert_eq!(kinds(&handled), vec!["written"]);
@@ -842,7 +845,9 @@ async fn internal_error_on_put_is_retried_within_the_budget_and_otherwise_writes
     assert!(handled.reply.is_ok(), "{:?}", handled.reply);
     assert_eq!(kinds(&handled), vec!["written"]);
     assert_eq!(
-        world.proxy.count(&Method::PUT, "/photos-resized/p/once.jpg"),
+        world
+            .proxy
+            .count(&Method::PUT, "/photos-resized/p/once.jpg"),
         2
     );
     assert_complete_copy(&world, "p/once.jpg", (24, 16), &etag).await;
@@ -858,7 +863,9 @@ async fn internal_error_on_put_is_retried_within_the_budget_and_otherwise_writes
     let (code, _) = transient_storage_code(&handled);
     assert_eq!(code, "InternalError");
     assert_eq!(
-        world.proxy.count(&Method::PUT, "/photos-resized/p/always.jpg"),
+        world
+            .proxy
+            .count(&Method::PUT, "/photos-resized/p/always.jpg"),
         2
     );
     assert!(handled.reports[0].copies.is_empty());
@@ -890,7 +897,9 @@ async fn upload_cut_mid_body_leaves_no_partial_copy() {
     assert!(handled.reply.is_ok(), "{:?}", handled.reply);
     assert_eq!(kinds(&handled), vec!["written"]);
     assert_eq!(
-        world.proxy.count(&Method::PUT, "/photos-resized/c/once.png"),
+        world
+            .proxy
+            .count(&Method::PUT, "/photos-resized/c/once.png"),
         2
     );
     assert_complete_copy(&world, "c/once.png", (60, 60), &etag).await;
@@ -908,7 +917,9 @@ async fn upload_cut_mid_body_leaves_no_partial_copy() {
     let handled = handler.handle(&event, None).await;
     transient_storage_code(&handled);
     assert_eq!(
-        world.proxy.count(&Method::PUT, "/photos-resized/c/always.png"),
+        world
+            .proxy
+            .count(&Method::PUT, "/photos-resized/c/always.png"),
         2
     );
     assert_eq!(world.keys(DESTINATION).await, vec!["c/once.png".to_owned()]);
@@ -931,12 +942,9 @@ async fn put_failure_on_a_later_variant_leaves_only_complete_copies_and_redelive
     );
     let bytes = common::png(64, 32);
     let (event, etag) = upload(&world, "v/p.png", bytes.clone()).await;
-    world.proxy.inject(
-        Method::PUT,
-        "/v/p.jpg",
-        FaultKind::InternalError,
-        100,
-    );
+    world
+        .proxy
+        .inject(Method::PUT, "/v/p.jpg", FaultKind::InternalError, 100);
     let handled = handler.handle(&event, None).await;
     let (code, _) = transient_storage_code(&handled);
     assert_eq!(code, "InternalError");
@@ -948,7 +956,10 @@ async fn put_failure_on_a_later_variant_leaves_only_complete_copies_and_redelive
     );
     // The failed variant is absent; the one written before it is a whole copy, which the
     // redelivery rewrites because the set is incomplete.
-    assert_eq!(world.keys(DESTINATION).await, vec!["half/v/p.png".to_owned()]);
+    assert_eq!(
+        world.keys(DESTINATION).await,
+        vec!["half/v/p.png".to_owned()]
+    );
     assert_complete_copy(&world, "half/v/p.png", (32, 16), &etag).await;
     assert_source_untouched(&world, "v/p.png", &bytes, &etag).await;
 

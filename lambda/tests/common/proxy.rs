@@ -207,7 +207,11 @@ async fn forward(
     let full = body.collect().await.map_err(io::Error::other)?.to_bytes();
     let half = full.len() / 2;
     let steps = match fault {
-        FaultKind::DropMidBody => vec![Step::Data(full.slice(..half)), Step::Pause(PAUSE), Step::Fail],
+        FaultKind::DropMidBody => vec![
+            Step::Data(full.slice(..half)),
+            Step::Pause(PAUSE),
+            Step::Fail,
+        ],
         // Ends cleanly before the Content-Length the headers still announce: hyper then
         // closes the connection.
         FaultKind::ShortBody(missing) => vec![
@@ -223,7 +227,10 @@ async fn forward(
             unreachable!("answered before the response")
         }
     };
-    Ok(Response::from_parts(parts, BodyExt::boxed(Scripted::new(steps))))
+    Ok(Response::from_parts(
+        parts,
+        BodyExt::boxed(Scripted::new(steps)),
+    ))
 }
 
 /// A fresh HTTP/1 connection to the server.
