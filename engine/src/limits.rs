@@ -48,9 +48,10 @@ impl Limits {
             max_input_bytes,
             max_width: 65_535,
             max_height: 65_535,
-            // The leanest path (8-bit grey) needs about two bytes a pixel; the memory estimate
-            // refines this per image.
-            max_pixels: working / 2,
+            // The leanest path (a YCbCr JPEG to JPEG, streamed: the source planes are never
+            // held whole) needs well under a byte a source pixel, so this bounds decoding time
+            // more than memory; the memory estimate decides per image and per path.
+            max_pixels: working,
             max_working_bytes: working,
         }
     }
