@@ -155,7 +155,7 @@ impl Engine {
             self.timings = StageTimings::default();
         }
         self.limits
-            .check_working_bytes(working_bytes(&info, request))?;
+            .check_working_bytes(general_working_bytes(&info, request))?;
         let decoded = match info.format {
             Format::Jpeg => decode::jpeg::decode(input, &info, &mut self.decoded)?,
             Format::Png => decode::png::decode(input, &info, &mut self.decoded)?,
@@ -330,10 +330,21 @@ fn decoded_bytes_per_pixel(info: &ImageInfo) -> u64 {
     }
 }
 
-/// Estimates, from the header alone, the working memory `request` needs on `info`: the decoded
-/// image, what the decoder holds besides it, and the largest variant's resize, orientation and
-/// encode buffers, plus every encoded output. Deliberately on the high side.
+/// Estimates, from the header alone, the working memory the default engine checks before it
+/// takes `request` on `info`: the planar path's for a YCbCr JPEG going to JPEG (see
+/// [`crate::planar`]), the general path's otherwise. Deliberately on the high side.
 pub fn working_bytes(info: &ImageInfo, request: &Request) -> u64 {
+    if planar::eligible(info, request) {
+        planar::working_bytes(info, request)
+    } else {
+        general_working_bytes(info, request)
+    }
+}
+
+/// The general (RGB) path's working memory for `request` on `info`: the decoded image, what the
+/// decoder holds besides it, and the largest variant's resize, orientation and encode buffers,
+/// plus every encoded output.
+pub(crate) fn general_working_bytes(info: &ImageInfo, request: &Request) -> u64 {
     let bpp = decoded_bytes_per_pixel(info);
     let pixels = info.pixels();
     let decoded = pixels * bpp;

@@ -66,7 +66,7 @@ fn plane_targets(orientation: u8, width: u32, height: u32) -> [(u32, u32); 3] {
 }
 
 /// Working memory of the planar path, estimated from the header like
-/// [`crate::pipeline::working_bytes`]: the decoder's own (every coefficient for a progressive
+/// [`crate::pipeline::general_working_bytes`]: the decoder's own (every coefficient for a progressive
 /// file, a few MCU rows otherwise), and per variant the strip windows, the resized planes, the
 /// oriented planes and the encoded output.
 pub fn working_bytes(info: &ImageInfo, request: &Request) -> u64 {
@@ -389,7 +389,8 @@ mod tests {
         limits
             .check_working_bytes(planar)
             .expect("planar estimate within 128 MB");
-        let general = crate::pipeline::working_bytes(&info, &request);
+        let general = crate::pipeline::general_working_bytes(&info, &request);
+        assert_eq!(crate::pipeline::working_bytes(&info, &request), planar);
         assert!(limits.check_working_bytes(general).is_err());
         assert!(planar * 4 < general, "{planar} vs {general}");
     }
