@@ -195,8 +195,14 @@ impl Engine {
                 }
             })
             .collect();
-        let Some(streamed) =
-            planar::decode_resized(input, info, &targets, &mut self.resize, &mut self.planar)?
+        let Some(streamed) = planar::decode_resized(
+            input,
+            info,
+            &targets,
+            &mut self.resize,
+            &mut self.planar,
+            self.pool.as_ref(),
+        )?
         else {
             return Ok(None);
         };

@@ -163,6 +163,7 @@ pub fn decode_resized(
     targets: &[Target],
     resize: &mut Resize,
     scratch: &mut Scratch,
+    pool: Option<&rayon::ThreadPool>,
 ) -> Result<Option<Streamed>, Error> {
     let options = jpeg::strict_options(info);
     let mut decoder = JpegDecoder::new_with_options(ZCursor::new(input), options);
@@ -232,7 +233,7 @@ pub fn decode_resized(
         let started = Instant::now();
         for (strips, planes) in strips.iter_mut().zip(resized.iter_mut()) {
             for (strip, plane) in strips.iter_mut().zip(planes.iter_mut()) {
-                strip.drain(resize, plane.bytes_mut())?;
+                strip.drain(resize, plane.bytes_mut(), pool)?;
             }
         }
         resize_time += started.elapsed();

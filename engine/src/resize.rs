@@ -140,7 +140,8 @@ impl Resize {
     /// `top` rows into the window and is `height` rows tall (fractional, as the whole plane's
     /// scale puts them). The window must hold every row the filter reads for those output rows,
     /// so that no edge clamping happens except at the plane's own first and last rows: then the
-    /// output equals the whole-plane resize (see [`crate::strip`]).
+    /// output equals the whole-plane resize (see [`crate::strip`]). With a pool, the output rows
+    /// are split into bands as in [`Resize::run_within`], each read from the same window.
     #[allow(clippy::too_many_arguments)]
     pub fn run_window(
         &mut self,
@@ -152,22 +153,70 @@ impl Resize {
         dst: &mut [u8],
         dst_width: u32,
         filter: Filter,
+        pool: Option<&rayon::ThreadPool>,
     ) -> Result<(), Error> {
         let pt = fast_image_resize::PixelType::U8;
         let src_img = ImageRef::new(stride, rows, src, pt)
             .map_err(|e| Error::internal(format!("window view: {e}")))?;
         let dst_rows = (dst.len() / dst_width.max(1) as usize) as u32;
-        let mut dst_img = Image::from_slice_u8(dst_width, dst_rows, dst, pt)
-            .map_err(|e| Error::internal(format!("window target: {e}")))?;
-        let options = fr::ResizeOptions::new().resize_alg(algorithm(filter)).crop(
-            0.0,
-            top,
-            f64::from(width),
-            height,
-        );
-        self.workers[0]
-            .resize(&src_img, &mut dst_img, &options)
-            .map_err(|e| Error::internal(format!("resize window: {e}")))
+        let scale = height / f64::from(dst_rows.max(1));
+        let options_for = |first: u32, band_rows: u32| {
+            let band_top = top + f64::from(first) * scale;
+            let band_height = if first + band_rows == dst_rows {
+                top + height - band_top
+            } else {
+                f64::from(band_rows) * scale
+            };
+            fr::ResizeOptions::new().resize_alg(algorithm(filter)).crop(
+                0.0,
+                band_top,
+                f64::from(width),
+                band_height,
+            )
+        };
+        // As in `run_within`: no bands for Box, whose weights switch at pixel edges.
+        let bands = match pool {
+            Some(_) if filter != Filter::Box => self.workers.len() as u32,
+            _ => 1,
+        }
+        .min(dst_rows / MIN_BAND_ROWS)
+        .max(1);
+        let pool = match pool {
+            Some(pool) if bands > 1 => pool,
+            _ => {
+                let mut dst_img = Image::from_slice_u8(dst_width, dst_rows, dst, pt)
+                    .map_err(|e| Error::internal(format!("window target: {e}")))?;
+                return self.workers[0]
+                    .resize(&src_img, &mut dst_img, &options_for(0, dst_rows))
+                    .map_err(|e| Error::internal(format!("resize window: {e}")));
+            }
+        };
+        let rows_per_band = dst_rows.div_ceil(bands);
+        let mut results: Vec<Result<(), Error>> = Vec::new();
+        results.resize_with(bands as usize, || Ok(()));
+        pool.scope(|scope| {
+            let chunks = dst.chunks_mut(rows_per_band as usize * dst_width as usize);
+            for (i, ((chunk, worker), result)) in chunks
+                .zip(self.workers.iter_mut())
+                .zip(results.iter_mut())
+                .enumerate()
+            {
+                let first = i as u32 * rows_per_band;
+                let band_rows = (chunk.len() / dst_width as usize) as u32;
+                let options = options_for(first, band_rows);
+                let src_img = &src_img;
+                scope.spawn(move |_| {
+                    *result = Image::from_slice_u8(dst_width, band_rows, chunk, pt)
+                        .map_err(|e| Error::internal(format!("window band view: {e}")))
+                        .and_then(|mut dst_img| {
+                            worker
+                                .resize(src_img, &mut dst_img, &options)
+                                .map_err(|e| Error::internal(format!("resize window band: {e}")))
+                        });
+                });
+            }
+        });
+        results.into_iter().collect()
     }
 
     /// Resizes `src` (of `shape`) to `width` x `height` into `dst`.

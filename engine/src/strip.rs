@@ -181,8 +181,13 @@ impl StripResize {
     }
 
     /// Resizes, into `dst` (the whole output plane, `dst_width * dst_height` bytes), every batch
-    /// of output rows whose source rows are all held.
-    pub fn drain(&mut self, resize: &mut Resize, dst: &mut [u8]) -> Result<(), Error> {
+    /// of output rows whose source rows are all held; with a pool, each batch in bands.
+    pub fn drain(
+        &mut self,
+        resize: &mut Resize,
+        dst: &mut [u8],
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Result<(), Error> {
         let g = self.geometry()?;
         let received = self.first + self.held;
         let dw = g.dst_width as usize;
@@ -220,6 +225,7 @@ impl StripResize {
                 &mut dst[j0 as usize * dw..j1 as usize * dw],
                 g.dst_width,
                 g.filter,
+                pool,
             )?;
             self.next_out = j1;
         }
@@ -265,7 +271,23 @@ mod tests {
         (dw, dh): (u32, u32),
         filter: Filter,
     ) -> Vec<u8> {
+        strip_resized_on(src, (width, height, stride), push, (dw, dh), filter, None)
+    }
+
+    fn strip_resized_on(
+        src: &[u8],
+        (width, height, stride): (u32, u32, usize),
+        push: u32,
+        (dw, dh): (u32, u32),
+        filter: Filter,
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Vec<u8> {
         let mut resize = Resize::default();
+        if let Some(pool) = pool {
+            resize
+                .set_workers(pool.current_num_threads())
+                .expect("workers");
+        }
         let mut strip = StripResize::default();
         strip
             .begin((width, height, stride), push, (dw, dh), filter)
@@ -278,7 +300,7 @@ mod tests {
             let bytes = rows as usize * stride;
             tail[..bytes].copy_from_slice(&src[row as usize * stride..][..bytes]);
             strip.commit(rows).expect("commit");
-            strip.drain(&mut resize, &mut dst).expect("drain");
+            strip.drain(&mut resize, &mut dst, pool).expect("drain");
             row += rows;
         }
         assert!(strip.is_done());
@@ -360,6 +382,27 @@ mod tests {
                 "{dw}x{dh}: {off} of {} pixels differ",
                 a.len()
             );
+        }
+    }
+
+    /// Bands on a pool (a Lambda with more than one vCPU) give the one-thread strips, within the
+    /// rounding step a band's own kernel centres can move.
+    #[test]
+    fn bands_on_a_pool_match_one_thread() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .expect("pool");
+        let (w, h, stride) = (800u32, 3000u32, 800usize);
+        let src = plane(w, h, stride);
+        for filter in [Filter::Lanczos3, Filter::Mitchell, Filter::Box] {
+            for (dw, dh) in [(400, 1500), (333, 1250)] {
+                let one = strip_resized(&src, (w, h, stride), 16, (dw, dh), filter);
+                let banded =
+                    strip_resized_on(&src, (w, h, stride), 16, (dw, dh), filter, Some(&pool));
+                let worst = one.iter().zip(&banded).map(|(x, y)| x.abs_diff(*y)).max();
+                assert!(worst <= Some(1), "{filter:?} {dw}x{dh}: off by {worst:?}");
+            }
         }
     }
 
