@@ -120,25 +120,13 @@ pub struct Scratch {
 impl Scratch {
     /// Bytes held by the allocations (for memory accounting).
     pub fn capacity_bytes(&self) -> usize {
-        let strips: usize = self
+        let strips = self
             .strips
             .iter()
             .flatten()
-            .map(|s| s.capacity_bytes())
-            .sum();
-        let resized: usize = self
-            .resized
-            .iter()
-            .flatten()
-            .map(|b| b.capacity_bytes())
-            .sum();
-        strips
-            + resized
-            + self
-                .oriented
-                .iter()
-                .map(|b| b.capacity_bytes())
-                .sum::<usize>()
+            .map(StripResize::capacity_bytes);
+        let planes = self.resized.iter().flatten().chain(&self.oriented);
+        strips.sum::<usize>() + planes.map(PixelBuf::capacity_bytes).sum::<usize>()
     }
 }
 

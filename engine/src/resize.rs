@@ -174,49 +174,9 @@ impl Resize {
                 band_height,
             )
         };
-        // As in `run_within`: no bands for Box, whose weights switch at pixel edges.
-        let bands = match pool {
-            Some(_) if filter != Filter::Box => self.workers.len() as u32,
-            _ => 1,
-        }
-        .min(dst_rows / MIN_BAND_ROWS)
-        .max(1);
-        let pool = match pool {
-            Some(pool) if bands > 1 => pool,
-            _ => {
-                let mut dst_img = Image::from_slice_u8(dst_width, dst_rows, dst, pt)
-                    .map_err(|e| Error::internal(format!("window target: {e}")))?;
-                return self.workers[0]
-                    .resize(&src_img, &mut dst_img, &options_for(0, dst_rows))
-                    .map_err(|e| Error::internal(format!("resize window: {e}")));
-            }
-        };
-        let rows_per_band = dst_rows.div_ceil(bands);
-        let mut results: Vec<Result<(), Error>> = Vec::new();
-        results.resize_with(bands as usize, || Ok(()));
-        pool.scope(|scope| {
-            let chunks = dst.chunks_mut(rows_per_band as usize * dst_width as usize);
-            for (i, ((chunk, worker), result)) in chunks
-                .zip(self.workers.iter_mut())
-                .zip(results.iter_mut())
-                .enumerate()
-            {
-                let first = i as u32 * rows_per_band;
-                let band_rows = (chunk.len() / dst_width as usize) as u32;
-                let options = options_for(first, band_rows);
-                let src_img = &src_img;
-                scope.spawn(move |_| {
-                    *result = Image::from_slice_u8(dst_width, band_rows, chunk, pt)
-                        .map_err(|e| Error::internal(format!("window band view: {e}")))
-                        .and_then(|mut dst_img| {
-                            worker
-                                .resize(src_img, &mut dst_img, &options)
-                                .map_err(|e| Error::internal(format!("resize window band: {e}")))
-                        });
-                });
-            }
-        });
-        results.into_iter().collect()
+        let single = options_for(0, dst_rows);
+        let row = (dst_width, dst_width as usize, pt);
+        self.resize_rows(&src_img, dst, row, filter, &single, options_for, pool)
     }
 
     /// Resizes `src` (of `shape`) to `width` x `height` into `dst`.
@@ -259,17 +219,7 @@ impl Resize {
             .map_err(|e| Error::internal(format!("source view: {e}")))?;
         let row_bytes = out.layout.bytes_per_pixel() * width as usize;
         let buf = dst.reset(out.bytes())?;
-        // Box weights switch on or off exactly at pixel edges, so the last-bit difference between a
-        // band's kernel centres and the whole image's can move a whole row: no bands for Box.
-        let bands = if pool.is_some() && filter != Filter::Box {
-            self.workers.len() as u32
-        } else {
-            1
-        }
-        .min(height / MIN_BAND_ROWS)
-        .max(1);
         let scale = f64::from(shape.height) / f64::from(height);
-        let rows_per_band = height.div_ceil(bands);
         let options_for = |first: u32, rows: u32| {
             fr::ResizeOptions::new().resize_alg(algorithm(filter)).crop(
                 0.0,
@@ -282,23 +232,51 @@ impl Resize {
         if buffer != (shape.width, shape.height) {
             single = single.crop(0.0, 0.0, f64::from(shape.width), f64::from(shape.height));
         }
-        if bands == 1 {
-            let mut dst_img = Image::from_slice_u8(width, height, buf, pt)
-                .map_err(|e| Error::internal(format!("target view: {e}")))?;
-            self.workers[0]
-                .resize(&src_img, &mut dst_img, &single)
-                .map_err(|e| Error::internal(format!("resize: {e}")))?;
-            return Ok(out);
+        let row = (width, row_bytes, pt);
+        self.resize_rows(&src_img, buf, row, filter, &single, options_for, pool)?;
+        Ok(out)
+    }
+
+    /// Resizes `src_img` into `dst` (rows of `width` pixels of `pt`, `row_bytes` each): on one thread with `single`, or, with
+    /// a pool, in bands of output rows, the band starting at output row `first` and `rows` tall
+    /// cropped by `band(first, rows)`. Each band reads the source rows its filter needs beyond
+    /// its own share, so the seams are invisible.
+    #[allow(clippy::too_many_arguments)]
+    fn resize_rows(
+        &mut self,
+        src_img: &ImageRef<'_>,
+        dst: &mut [u8],
+        (width, row_bytes, pt): (u32, usize, fr::PixelType),
+        filter: Filter,
+        single: &fr::ResizeOptions,
+        band: impl Fn(u32, u32) -> fr::ResizeOptions + Sync,
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Result<(), Error> {
+        let height = (dst.len() / row_bytes.max(1)) as u32;
+        // Box weights switch on or off exactly at pixel edges, so the last-bit difference between a
+        // band's kernel centres and the whole image's can move a whole row: no bands for Box.
+        let bands = match pool {
+            Some(_) if filter != Filter::Box => self.workers.len() as u32,
+            _ => 1,
         }
-        // Each band resizes its share of the output rows from the matching source window; the
-        // filter still reads source rows outside the window, so the seams are invisible.
-        let chunks = buf.chunks_mut(rows_per_band as usize * row_bytes);
+        .min(height / MIN_BAND_ROWS)
+        .max(1);
+        let pool = match pool {
+            Some(pool) if bands > 1 => pool,
+            _ => {
+                let mut dst_img = Image::from_slice_u8(width, height, dst, pt)
+                    .map_err(|e| Error::internal(format!("target view: {e}")))?;
+                return self.workers[0]
+                    .resize(src_img, &mut dst_img, single)
+                    .map_err(|e| Error::internal(format!("resize: {e}")));
+            }
+        };
+        let rows_per_band = height.div_ceil(bands);
         let mut results: Vec<Result<(), Error>> = Vec::new();
         results.resize_with(bands as usize, || Ok(()));
-        let Some(pool) = pool else {
-            return Err(Error::internal("banded resize without a thread pool"));
-        };
+        let band = &band;
         pool.scope(|scope| {
+            let chunks = dst.chunks_mut(rows_per_band as usize * row_bytes);
             for (i, ((chunk, worker), result)) in chunks
                 .zip(self.workers.iter_mut())
                 .zip(results.iter_mut())
@@ -306,20 +284,17 @@ impl Resize {
             {
                 let first = i as u32 * rows_per_band;
                 let rows = (chunk.len() / row_bytes) as u32;
-                let options = options_for(first, rows);
-                let src_img = &src_img;
                 scope.spawn(move |_| {
                     *result = Image::from_slice_u8(width, rows, chunk, pt)
                         .map_err(|e| Error::internal(format!("band view: {e}")))
                         .and_then(|mut dst_img| {
                             worker
-                                .resize(src_img, &mut dst_img, &options)
+                                .resize(src_img, &mut dst_img, &band(first, rows))
                                 .map_err(|e| Error::internal(format!("resize band: {e}")))
                         });
                 });
             }
         });
-        results.into_iter().collect::<Result<Vec<()>, Error>>()?;
-        Ok(out)
+        results.into_iter().collect()
     }
 }
