@@ -23,6 +23,7 @@
 
 #![deny(unsafe_code)]
 
+mod codec;
 mod decode;
 mod encode;
 pub mod error;
@@ -35,6 +36,7 @@ mod planar;
 pub mod probe;
 pub mod request;
 mod resize;
+mod simd;
 pub mod sniff;
 mod strip;
 
@@ -45,5 +47,5 @@ pub use probe::{probe, ImageInfo};
 pub use request::{
     Filter, Geometry, MetadataPolicy, OutputFormat, Request, Variant, DEFAULT_JPEG_QUALITY,
 };
-pub use resize::SimdPath;
+pub use simd::SimdPath;
 pub use sniff::{sniff, Format};

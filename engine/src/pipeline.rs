@@ -12,7 +12,8 @@ use crate::pixels::{Layout, PixelBuf, Shape};
 use crate::planar;
 use crate::probe::{probe, ImageInfo};
 use crate::request::{MetadataPolicy, OutputFormat, Request, Variant};
-use crate::resize::{Resize, SimdPath};
+use crate::resize::Resize;
+use crate::simd::SimdPath;
 use crate::sniff::Format;
 
 /// One encoded output of a request.

@@ -7,64 +7,20 @@ use fr::images::{Image, ImageRef};
 use crate::error::Error;
 use crate::pixels::{PixelBuf, Shape};
 use crate::request::Filter;
+use crate::simd::SimdPath;
 
-/// An instruction set the resizer can use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SimdPath {
-    /// Portable Rust, every CPU.
-    Scalar,
-    /// x86_64 SSE4.1.
-    Sse41,
-    /// x86_64 AVX2.
-    Avx2,
-    /// arm64 NEON.
-    Neon,
-}
-
-impl SimdPath {
-    fn extensions(self) -> Option<fr::CpuExtensions> {
-        match self {
-            SimdPath::Scalar => Some(fr::CpuExtensions::None),
-            #[cfg(target_arch = "x86_64")]
-            SimdPath::Sse41 => Some(fr::CpuExtensions::Sse4_1),
-            #[cfg(target_arch = "x86_64")]
-            SimdPath::Avx2 => Some(fr::CpuExtensions::Avx2),
-            #[cfg(target_arch = "aarch64")]
-            SimdPath::Neon => Some(fr::CpuExtensions::Neon),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        }
-    }
-
-    fn from_extensions(ext: fr::CpuExtensions) -> SimdPath {
-        match ext {
-            #[cfg(target_arch = "x86_64")]
-            fr::CpuExtensions::Sse4_1 => SimdPath::Sse41,
-            #[cfg(target_arch = "x86_64")]
-            fr::CpuExtensions::Avx2 => SimdPath::Avx2,
-            #[cfg(target_arch = "aarch64")]
-            fr::CpuExtensions::Neon => SimdPath::Neon,
-            _ => SimdPath::Scalar,
-        }
-    }
-
-    /// Every path this CPU can run, scalar first.
-    pub fn supported() -> Vec<SimdPath> {
-        [
-            SimdPath::Scalar,
-            SimdPath::Sse41,
-            SimdPath::Avx2,
-            SimdPath::Neon,
-        ]
-        .into_iter()
-        .filter(|p| p.extensions().is_some_and(|e| e.is_supported()))
-        .collect()
-    }
-
-    /// The path chosen when nothing is forced: the best the CPU supports.
-    pub fn detected() -> SimdPath {
-        SimdPath::from_extensions(fr::Resizer::new().cpu_extensions())
+/// fast_image_resize's name for an instruction set, when it has kernels for it.
+fn fr_extensions(path: SimdPath) -> Option<fr::CpuExtensions> {
+    match path {
+        SimdPath::Scalar => Some(fr::CpuExtensions::None),
+        #[cfg(target_arch = "x86_64")]
+        SimdPath::Sse41 => Some(fr::CpuExtensions::Sse4_1),
+        #[cfg(target_arch = "x86_64")]
+        SimdPath::Avx2 => Some(fr::CpuExtensions::Avx2),
+        #[cfg(target_arch = "aarch64")]
+        SimdPath::Neon => Some(fr::CpuExtensions::Neon),
+        #[allow(unreachable_patterns)]
+        _ => None,
     }
 }
 
@@ -108,8 +64,7 @@ impl Resize {
     }
 
     fn force(&mut self, path: SimdPath) -> Result<(), Error> {
-        let ext = path
-            .extensions()
+        let ext = fr_extensions(path)
             .filter(|e| e.is_supported())
             .ok_or_else(|| Error::internal(format!("{path:?} is not supported on this CPU")))?;
         for w in &mut self.workers {
