@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::sniff::Format;
+use crate::format::Format;
 
 /// Which limit an image broke. See [`crate::Limits`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -139,6 +139,31 @@ pub struct Variant {
     pub progressive: bool,
     /// Resampling filter.
     pub filter: Filter,
+    /// Which of the settings above the spec named itself (defaults fill only the others).
+    explicit: Explicit,
+}
+
+/// The options a variant spec set itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Explicit {
+    format: bool,
+    quality: bool,
+    filter: bool,
+}
+
+/// Settings for every variant whose spec does not name its own: the command line's `--format`,
+/// `--quality`, `--progressive` and `--filter`, the Lambda's `DOWNSIZE_FORMAT` and
+/// `DOWNSIZE_QUALITY`. Merged in one place, [`Variant::with_defaults`], so both front ends agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VariantDefaults {
+    /// Output format (`Some(OutputFormat::Same)` is the same as `None`).
+    pub format: Option<OutputFormat>,
+    /// JPEG quality, 1-100.
+    pub quality: Option<u8>,
+    /// Progressive JPEG for every variant.
+    pub progressive: bool,
+    /// Resampling filter.
+    pub filter: Option<Filter>,
 }
 
 /// The default JPEG quality. 80 is what thumbnailing services commonly ship (libvips/sharp's
@@ -162,7 +187,25 @@ impl Variant {
             jpeg_quality: DEFAULT_JPEG_QUALITY,
             progressive: false,
             filter: Filter::default(),
+            explicit: Explicit::default(),
         }
+    }
+
+    /// This variant with `defaults` filling what its spec did not name: `w320@jpg` stays JPEG
+    /// whatever the default format, `w320` takes it. Progressive is additive: a default of
+    /// progressive makes every variant progressive.
+    pub fn with_defaults(mut self, defaults: &VariantDefaults) -> Variant {
+        if let (false, Some(format)) = (self.explicit.format, defaults.format) {
+            self.format = format;
+        }
+        if let (false, Some(quality)) = (self.explicit.quality, defaults.quality) {
+            self.jpeg_quality = quality.clamp(1, 100);
+        }
+        if let (false, Some(filter)) = (self.explicit.filter, defaults.filter) {
+            self.filter = filter;
+        }
+        self.progressive |= defaults.progressive;
+        self
     }
 
     /// Parses a variant spec: a geometry (`half`, `scale:0.25`, `w320`, `h240`, `fit:1280x1280`)
@@ -212,8 +255,14 @@ impl Variant {
         };
         for opt in parts {
             match opt {
-                "jpeg" | "jpg" => v.format = OutputFormat::Jpeg,
-                "png" => v.format = OutputFormat::Png,
+                "jpeg" | "jpg" => {
+                    v.format = OutputFormat::Jpeg;
+                    v.explicit.format = true;
+                }
+                "png" => {
+                    v.format = OutputFormat::Png;
+                    v.explicit.format = true;
+                }
                 "progressive" => v.progressive = true,
                 _ if opt.starts_with('q') => {
                     let q = number(&opt[1..])?;
@@ -221,8 +270,12 @@ impl Variant {
                         return Err(format!("quality must be 1-100, got {q}"));
                     }
                     v.jpeg_quality = q as u8;
+                    v.explicit.quality = true;
                 }
-                _ if opt.starts_with("filter=") => v.filter = Filter::parse(&opt[7..])?,
+                _ if opt.starts_with("filter=") => {
+                    v.filter = Filter::parse(&opt[7..])?;
+                    v.explicit.filter = true;
+                }
                 _ => return Err(format!("unknown option '@{opt}' in '{spec}'")),
             }
         }
@@ -315,6 +368,7 @@ mod tests {
             Filter::Mitchell
         );
         for bad in [
+            "half@jpegx",
             "",
             "w0",
             "fit:10",
@@ -325,5 +379,34 @@ mod tests {
         ] {
             assert!(Variant::parse(bad).is_err(), "{bad} must be refused");
         }
+    }
+
+    /// The defaults fill only what a spec left out, however the spec spells it: `half@jpg`
+    /// stays JPEG under a PNG default (a substring test for "@jpeg" used to miss it).
+    #[test]
+    fn defaults_fill_only_what_the_spec_left_out() {
+        let defaults = VariantDefaults {
+            format: Some(OutputFormat::Png),
+            quality: Some(60),
+            progressive: true,
+            filter: Some(Filter::Box),
+        };
+        let v = Variant::parse("half@jpg")
+            .expect("valid")
+            .with_defaults(&defaults);
+        assert_eq!(v.format, OutputFormat::Jpeg);
+        assert_eq!(
+            (v.jpeg_quality, v.filter, v.progressive),
+            (60, Filter::Box, true)
+        );
+        let v = Variant::parse("w320@q90@filter=mitchell")
+            .expect("valid")
+            .with_defaults(&defaults);
+        assert_eq!(v.format, OutputFormat::Png);
+        assert_eq!((v.jpeg_quality, v.filter), (90, Filter::Mitchell));
+        let v = Variant::parse("half")
+            .expect("valid")
+            .with_defaults(&VariantDefaults::default());
+        assert_eq!(v, Variant::half());
     }
 }

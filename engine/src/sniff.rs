@@ -2,42 +2,7 @@
 //! numbers do not.
 
 use crate::error::Error;
-
-/// The image formats downsize reads and writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Format {
-    /// JPEG (JFIF, Exif, Adobe).
-    Jpeg,
-    /// PNG.
-    Png,
-}
-
-impl Format {
-    /// Lowercase name: "jpeg", "png".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Jpeg => "jpeg",
-            Format::Png => "png",
-        }
-    }
-
-    /// The media type for a Content-Type header.
-    pub fn mime_type(self) -> &'static str {
-        match self {
-            Format::Jpeg => "image/jpeg",
-            Format::Png => "image/png",
-        }
-    }
-
-    /// The usual file extension, without the dot.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Jpeg => "jpg",
-            Format::Png => "png",
-        }
-    }
-}
+use crate::format::Format;
 
 pub(crate) const PNG_SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 

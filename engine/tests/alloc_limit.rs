@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 
 use downsize::{Engine, Limits, Request};
 
+mod common;
+
 struct Counting;
 
 thread_local! {
@@ -76,19 +78,7 @@ fn largest_allocation(f: impl FnOnce()) -> usize {
 }
 
 fn files_in(folder: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpus")
-        .join(folder);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e == "png" || e == "jpg" || e == "jpeg")
-        })
-        .collect();
-    files.sort();
-    files
+    common::files_in(folder, common::is_image_name)
 }
 
 fn check_folder(folder: &str) {

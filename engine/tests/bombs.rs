@@ -16,12 +16,16 @@ use std::time::Instant;
 
 use downsize::{Engine, Error, ErrorKind, LimitKind, Limits, Request};
 
+mod common;
+
 /// Memory the command line may use, in all: the size of the smallest Lambda.
 const MEMORY_CAP_BYTES: u64 = 128 * 1024 * 1024;
 /// Limits are derived from this Lambda size, the same as `Limits::default()`.
 const MEMORY_MB: &str = "128";
 /// Longest a bomb may take, in-process or as a whole program run.
 const MAX_SECONDS: f64 = 5.0;
+/// A real 5 MP phone photo, for the checks that the cap leaves room for real work.
+const PHOTO: &str = "photos/samsung-sm-j327t1_2576x1932_5mp_orient6.jpg";
 
 /// What the engine must do with a bomb.
 #[derive(Debug, Clone, Copy)]
@@ -58,9 +62,7 @@ const BOMBS: &[(&str, Expect)] = &[
 ];
 
 fn bomb_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpus/bombs")
-        .join(name)
+    common::corpus_path("bombs").join(name)
 }
 
 fn kind_name(expect: Expect) -> &'static str {
@@ -168,8 +170,7 @@ fn bombs_fail_cleanly_under_a_128_mb_memory_cap() {
 /// The cap leaves room for real work: a 5 MP photo converts under it.
 #[test]
 fn a_real_photo_fits_under_the_cap() {
-    let photo = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpus/photos/samsung-sm-j327t1_2576x1932_5mp_orient6.jpg");
+    let photo = common::corpus_path(PHOTO);
     let (code, stderr, _) = run_capped(&photo, MEMORY_CAP_BYTES, MEMORY_MB);
     assert_eq!(code, Some(0), "{stderr}");
 }
@@ -179,8 +180,7 @@ fn a_real_photo_fits_under_the_cap() {
 /// failing to apply.
 #[test]
 fn the_cap_is_enforced() {
-    let photo = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpus/photos/samsung-sm-j327t1_2576x1932_5mp_orient6.jpg");
+    let photo = common::corpus_path(PHOTO);
     let (code, stderr, _) = run_capped(&photo, 6 * 1024 * 1024, "4096");
     assert_ne!(code, Some(0), "converted under a 6 MiB cap: {stderr}");
 }

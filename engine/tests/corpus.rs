@@ -69,14 +69,9 @@ const MIN_JPEG_SIDE: u32 = 24;
 /// Generous because the test binary may share two cores with a build.
 const MAX_BROKEN_FILE_TIME: Duration = Duration::from_secs(20);
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus")
-}
+use common::{corpus_dir, read_corpus};
 
-fn read_corpus(path: &str) -> Vec<u8> {
-    let full = corpus_dir().join(path);
-    std::fs::read(&full).unwrap_or_else(|e| panic!("reading {}: {e}", full.display()))
-}
+mod common;
 
 /// One row of `corpus/expected.tsv`.
 #[derive(Debug, Clone)]

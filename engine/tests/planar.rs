@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use downsize::{Engine, Limits, MetadataPolicy, Request, Variant};
+use downsize::{Engine, ErrorKind, Limits, MetadataPolicy, Request, Variant};
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
@@ -25,9 +25,9 @@ const MAX_MAE: f64 = 6.0;
 /// whole picture, and one chroma sample decides a quarter of it.
 const MIN_SIDE: u32 = 24;
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus")
-}
+use common::corpus_dir;
+
+mod common;
 
 fn decode_rgb(bytes: &[u8]) -> (usize, usize, Vec<u8>) {
     let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::RGB);
@@ -123,4 +123,24 @@ fn planar_and_general_paths_agree() {
         compared >= 20,
         "only {compared} outputs compared: corpus files missing"
     );
+}
+
+/// A phone photo cut at 60% fails on the planar path as `corrupt`, and is reported so. It is not
+/// tried again on the general path, whose larger memory estimate used to turn a broken upload
+/// into `too_large` ("buy more memory") under limits the planar path fits.
+#[test]
+fn a_cut_photo_is_corrupt_not_too_large() {
+    let bytes = common::read_corpus("photos/samsung-sm-j327t1_2576x1932_5mp_orient6.jpg");
+    let cut = &bytes[..bytes.len() * 6 / 10];
+    let request = Request::default();
+    let info = downsize::probe(cut).unwrap();
+    let mut limits = Limits::for_memory_mb(4096);
+    limits.max_working_bytes = downsize::working_bytes(&info, &request);
+    let err = Engine::new(limits).process(cut, &request).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
+    let general = Engine::new(limits)
+        .with_planar_path(false)
+        .process(cut, &request)
+        .unwrap_err();
+    assert_eq!(general.kind(), ErrorKind::TooLarge, "{general}");
 }

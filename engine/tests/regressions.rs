@@ -11,23 +11,16 @@ use std::time::Duration;
 
 use downsize::{Engine, Limits, Request};
 
+mod common;
+
 /// Generous: the slowest of these files takes well under a second in a debug build.
 const HANG_AFTER: Duration = Duration::from_secs(10);
 
 fn files_in(folder: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpus")
-        .join(folder);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            p.is_file() && !name.starts_with('.') && !name.ends_with(".md")
-        })
-        .collect();
-    files.sort();
-    files
+    common::files_in(folder, |p| {
+        let name = p.file_name().unwrap().to_string_lossy();
+        !name.starts_with('.') && !name.ends_with(".md")
+    })
 }
 
 /// Runs `job` on its own thread; `Err` says how it went wrong (panic, or still running after

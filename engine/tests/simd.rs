@@ -25,6 +25,8 @@ use std::path::PathBuf;
 
 use downsize::{Engine, Filter, Limits, OutputFormat, Request, SimdPath, Variant};
 
+mod common;
+
 /// Small real images covering the eight layouts the resize stage sees (decoded JPEGs are grey or
 /// RGB 8-bit; PNGs keep their channels and depth), with the largest difference from the scalar
 /// path allowed in any sample. Small, because under emulation every pixel costs 12-40 times more.
@@ -78,10 +80,7 @@ const GEOMETRIES: &[&str] = &["w37", "fit:50x20", "scale:0.3", "h17"];
 const GOLDEN: &str = "tests/golden/simd_hashes.txt";
 
 fn corpus_file(rel: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpus")
-        .join(rel);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    common::read_corpus(rel)
 }
 
 /// Every filter at half size, then the other geometries with the default filter and with the

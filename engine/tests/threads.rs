@@ -14,13 +14,10 @@ const MAX_SAMPLE_DIFFERENCE: u8 = 1;
 
 use downsize::{Engine, Filter, Limits, OutputFormat, Request, Variant};
 
+mod common;
+
 fn corpus(path: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../corpus")
-            .join(path),
-    )
-    .unwrap()
+    common::read_corpus(path)
 }
 
 fn png_variant(spec: &str, filter: Filter) -> Request {
@@ -42,9 +39,7 @@ fn two_and_three_threads_match_one() {
     let mut compared = 0;
     let mut worst = 0u8;
     for name in inputs {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../corpus")
-            .join(name);
+        let path = common::corpus_path(name);
         if !path.exists() {
             continue;
         }

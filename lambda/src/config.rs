@@ -24,7 +24,7 @@
 
 use std::time::Duration;
 
-use downsize::{Limits, MetadataPolicy, OutputFormat, Request, Variant};
+use downsize::{Limits, MetadataPolicy, OutputFormat, Request, Variant, VariantDefaults};
 
 use crate::error::Error;
 
@@ -120,21 +120,17 @@ impl Config {
             }
         };
 
+        let defaults = VariantDefaults {
+            format,
+            quality,
+            ..VariantDefaults::default()
+        };
         let specs = get("DOWNSIZE_VARIANTS").unwrap_or_else(|| "half".to_owned());
         let mut variants = Vec::new();
         for spec in specs.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            let mut variant = Variant::parse(spec)
-                .map_err(|e| Error::Config(format!("DOWNSIZE_VARIANTS: {spec:?}: {e}")))?;
-            if let Some(format) = format {
-                if !spec.contains("@jpeg") && !spec.contains("@png") {
-                    variant.format = format;
-                }
-            }
-            if let Some(quality) = quality {
-                if !spec.contains("@q") {
-                    variant.jpeg_quality = quality;
-                }
-            }
+            let variant = Variant::parse(spec)
+                .map_err(|e| Error::Config(format!("DOWNSIZE_VARIANTS: {spec:?}: {e}")))?
+                .with_defaults(&defaults);
             if variants.iter().any(|v: &Variant| v.name == variant.name) {
                 return Err(Error::Config(format!(
                     "DOWNSIZE_VARIANTS: variant {:?} is listed twice",
@@ -492,6 +488,20 @@ mod tests {
             config.destination_key_for("dir/photo.jpg", &v[1]),
             format!("{}/dir/photo.png", v[1].name)
         );
+    }
+
+    /// `half@jpg` names JPEG as surely as `half@jpeg`: a PNG default does not override it.
+    #[test]
+    fn every_spelling_of_a_format_in_a_spec_beats_the_default() {
+        let config = config(&[
+            ("DOWNSIZE_VARIANTS", "half@jpg,w320"),
+            ("DOWNSIZE_FORMAT", "png"),
+            ("DOWNSIZE_DEST_KEY", "{variant}/{key}"),
+        ])
+        .unwrap();
+        let v = &config.request.variants;
+        assert_eq!(v[0].format, OutputFormat::Jpeg);
+        assert_eq!(v[1].format, OutputFormat::Png);
     }
 
     #[test]

@@ -196,6 +196,9 @@ impl Handler {
                 for task in &invocation.tasks {
                     let object = match &task.object {
                         Ok(object) => Ok(object.clone()),
+                        // The task's own error, not its message wrapped a second time
+                        // ("malformed event: malformed event: ...").
+                        Err(Error::Event(message)) => Err(Error::Event(message.clone())),
                         Err(error) => Err(Error::Event(error.to_string())),
                     };
                     let report = self.process_entry(object, cutoff).await;

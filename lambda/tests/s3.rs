@@ -388,6 +388,22 @@ async fn connection_dropped_mid_body_is_transient_and_leaves_no_partial_copy() {
     assert_eq!(kinds(&handled), vec!["written"]);
 }
 
+/// A task the function cannot read (here a key that is not valid percent-encoding) is a
+/// permanent failure whose message says so once, not "malformed event: malformed event: ...".
+#[tokio::test]
+async fn batch_operations_malformed_tasks_are_reported_once() {
+    let world = World::new("batch-malformed").await;
+    let handler = world.handler(&[], 1);
+    let mut event = batch_event("2.0", SOURCE, &[("t-bad", "x.png")]);
+    event["tasks"][0]["s3Key"] = json!("bad%ZZkey.png");
+    let reply = handler.handle(&event, None).await.reply.unwrap();
+    let result = &reply["results"][0];
+    assert_eq!(result["resultCode"], "PermanentFailure");
+    let message = result["resultString"].as_str().unwrap();
+    assert!(message.starts_with("malformed event: "), "{message}");
+    assert_eq!(message.matches("malformed event").count(), 1, "{message}");
+}
+
 #[tokio::test]
 async fn batch_operations_tasks_get_per_task_result_codes() {
     let world = World::new("batch").await;

@@ -14,11 +14,9 @@ pub struct Job {
 }
 
 fn is_image_name(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        ["jpg", "jpeg", "jpe", "png"]
-            .iter()
-            .any(|x| x.eq_ignore_ascii_case(e))
-    })
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| downsize::Format::from_extension(e).is_some())
 }
 
 /// Expands the inputs: files as given (whatever their name: the engine sniffs the content), and
@@ -101,7 +99,7 @@ pub fn process_one(
             .is_some_and(|e| {
                 downsize::sniff(&output.bytes)
                     .ok()
-                    .is_some_and(|f| matches_extension(f, e))
+                    .is_some_and(|f| f.has_extension(e))
             });
         if !same_format {
             target.set_extension(output.format.extension());
@@ -110,15 +108,6 @@ pub fn process_one(
             .map_err(|e| fail("io", format!("{}: {e}", target.display())))?;
     }
     Ok(())
-}
-
-fn matches_extension(format: downsize::Format, ext: &str) -> bool {
-    match format {
-        downsize::Format::Png => ext.eq_ignore_ascii_case("png"),
-        _ => ["jpg", "jpeg", "jpe"]
-            .iter()
-            .any(|x| x.eq_ignore_ascii_case(ext)),
-    }
 }
 
 /// Variant specs become folder names: keep them readable but free of path separators.

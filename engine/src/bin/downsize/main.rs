@@ -13,7 +13,9 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use clap::Parser;
-use downsize::{Engine, Filter, Limits, MetadataPolicy, OutputFormat, Request, Variant};
+use downsize::{
+    Engine, Filter, Limits, MetadataPolicy, OutputFormat, Request, Variant, VariantDefaults,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
@@ -89,29 +91,21 @@ struct Args {
 }
 
 fn build_request(args: &Args) -> Result<Request, String> {
-    let mut variants = Vec::new();
-    for spec in &args.variants {
-        let mut v = Variant::parse(spec)?;
-        if v.format == OutputFormat::Same {
-            v.format = match args.format.as_str() {
-                "jpeg" => OutputFormat::Jpeg,
-                "png" => OutputFormat::Png,
-                _ => OutputFormat::Same,
-            };
-        }
-        if !spec.contains("@q") {
-            if let Some(q) = args.quality {
-                v.jpeg_quality = q;
-            }
-        }
-        v.progressive |= args.progressive;
-        if !spec.contains("@filter=") {
-            if let Some(f) = &args.filter {
-                v.filter = Filter::parse(f)?;
-            }
-        }
-        variants.push(v);
-    }
+    let defaults = VariantDefaults {
+        format: match args.format.as_str() {
+            "jpeg" => Some(OutputFormat::Jpeg),
+            "png" => Some(OutputFormat::Png),
+            _ => None,
+        },
+        quality: args.quality,
+        progressive: args.progressive,
+        filter: args.filter.as_deref().map(Filter::parse).transpose()?,
+    };
+    let variants = args
+        .variants
+        .iter()
+        .map(|spec| Ok(Variant::parse(spec)?.with_defaults(&defaults)))
+        .collect::<Result<Vec<_>, String>>()?;
     let metadata = if args.keep_exif {
         MetadataPolicy::KeepExif
     } else {

@@ -3,25 +3,17 @@
 
 use png::{BitDepth, ColorType, Compression, Encoder};
 
-use crate::decode::PngColour;
+use crate::codec::EncodeSettings;
 use crate::error::Error;
 use crate::metadata::icc;
 use crate::pixels::{Layout, Shape};
 
-/// Settings of one PNG output.
-#[derive(Debug, Clone, Copy)]
-pub struct PngSettings<'a> {
-    pub icc: Option<&'a [u8]>,
-    pub exif: Option<&'a [u8]>,
-    pub colour: &'a PngColour,
-}
-
 /// Encodes `pixels` (16-bit samples in native order; they are swapped to PNG's big-endian in
 /// place, which is why the buffer is mutable).
-pub fn encode(
+pub(crate) fn encode(
     pixels: &mut [u8],
     shape: Shape,
-    settings: PngSettings<'_>,
+    settings: &EncodeSettings<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
     let (colour, depth) = match shape.layout {
@@ -52,9 +44,7 @@ pub fn encode(
         info.icc_profile = Some(p.to_vec().into());
     } else {
         // Without a profile, the source's simpler colour chunks say how to read the samples.
-        info.srgb = settings.colour.srgb;
-        info.source_gamma = settings.colour.gamma;
-        info.source_chromaticities = settings.colour.chromaticities;
+        super::set_colour_signals(&mut info, settings.colour);
     }
     if let Some(exif) = settings.exif {
         info.exif_metadata = Some(exif.to_vec().into());

@@ -5,18 +5,25 @@ use std::io::Cursor;
 
 use png::{BitDepth, ColorType, DecodeOptions, Transformations};
 
-use super::{Decoded, PngColour};
+use super::header::Header;
+use crate::codec::Metadata;
 use crate::error::Error;
-use crate::metadata::exif;
+use crate::format::Format;
 use crate::pixels::{Layout, PixelBuf, Shape};
 use crate::probe::ImageInfo;
-use crate::sniff::Format;
 
 /// Memory the decoder may use for its own buffers (rows, decompressed iCCP, chunk data).
 /// Text chunks are skipped entirely, which defuses zTXt bombs.
 const DECODER_BYTES: usize = 16 * 1024 * 1024;
 
-pub fn decode(input: &[u8], info: &ImageInfo, out: &mut PixelBuf) -> Result<Decoded, Error> {
+/// Decodes `input` (probed as `info` and `header`, within limits) into `out`, returning the
+/// pixels' shape and the metadata outputs may carry.
+pub(crate) fn decode(
+    input: &[u8],
+    info: &ImageInfo,
+    header: &Header,
+    out: &mut PixelBuf,
+) -> Result<(Shape, Metadata), Error> {
     let mut options = DecodeOptions::default();
     options.set_ignore_text_chunk(true);
     // Like libpng: a damaged ancillary chunk (colour hints, text) is dropped, a damaged critical
@@ -51,15 +58,8 @@ pub fn decode(input: &[u8], info: &ImageInfo, out: &mut PixelBuf) -> Result<Deco
         .as_ref()
         .map(|p| p.to_vec())
         .filter(|p| !p.is_empty());
-    let exif = png_info
-        .exif_metadata
-        .as_ref()
-        .map(|e| exif::tiff_body(e).to_vec());
-    let png_colour = PngColour {
-        srgb: png_info.srgb,
-        gamma: png_info.gamma(),
-        chromaticities: png_info.chromaticities(),
-    };
+    let exif = header.exif(input).map(<[u8]>::to_vec);
+    let colour = super::colour_signals(png_info);
     let len = layout
         .image_bytes(width, height)
         .ok_or_else(|| Error::internal("PNG buffer size overflows"))?;
@@ -109,16 +109,12 @@ pub fn decode(input: &[u8], info: &ImageInfo, out: &mut PixelBuf) -> Result<Deco
             pair.copy_from_slice(&v.to_ne_bytes());
         }
     }
-    Ok(Decoded {
-        shape: Shape {
-            width,
-            height,
-            layout,
-        },
-        icc,
-        exif,
-        png_colour,
-    })
+    let shape = Shape {
+        width,
+        height,
+        layout,
+    };
+    Ok((shape, Metadata { icc, exif, colour }))
 }
 
 /// libpng (and so every browser) compares a low-bit-depth grey tRNS value by its low bits only;
@@ -139,6 +135,7 @@ fn map_error(e: png::DecodingError) -> Error {
             actual: DECODER_BYTES as u64 + 1,
             max: DECODER_BYTES as u64,
         },
+        // A parameter error is a misuse of the crate's API by this module: a bug.
         png::DecodingError::Parameter(p) => Error::internal(p.to_string()),
         other => Error::corrupt(Format::Png, other.to_string()),
     }
