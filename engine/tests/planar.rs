@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-
 use downsize::{Engine, ErrorKind, Limits, MetadataPolicy, Request, Variant};
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
