@@ -38,7 +38,7 @@ impl Layout {
     }
 
     pub fn has_alpha(self) -> bool {
-        self.channels() % 2 == 0
+        self.channels().is_multiple_of(2)
     }
 
     pub fn is_16bit(self) -> bool {

@@ -153,11 +153,12 @@ pub(crate) fn probe(input: &[u8]) -> Result<ImageInfo, Error> {
             0xE1 if body.starts_with(b"Exif\0\0") && exif_range.is_none() => {
                 exif_range = Some(start + 6..start + body.len());
             }
-            0xE2 if body.starts_with(b"ICC_PROFILE\0") && body.len() > 14 => {
-                if icc_chunks.len() < MAX_ICC_CHUNKS {
-                    icc_chunks.push((body[12], body[13], start + 14..start + body.len()));
-                    icc_len += body.len() - 14;
-                }
+            0xE2 if body.starts_with(b"ICC_PROFILE\0")
+                && body.len() > 14
+                && icc_chunks.len() < MAX_ICC_CHUNKS =>
+            {
+                icc_chunks.push((body[12], body[13], start + 14..start + body.len()));
+                icc_len += body.len() - 14;
             }
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
                 if frame.is_some() {
