@@ -1,9 +1,18 @@
 //! JPEG: the header walk, decoding (interleaved pixels, or YCbCr planes one iMCU row at a time)
 //! and encoding (from pixels or planes). The engine's own DCT-domain decoder and planar encoder
 //! grow here beside the zune-jpeg and jpeg-encoder paths they replace; zune-jpeg stays as the
-//! oracle for tests and fuzzing.
+//! oracle for tests and fuzzing. Their kernel families, each a scalar twin beside its AVX2 and
+//! NEON kernels, are here already and tested bit-exact: `idct` (full and DCT-domain scaled
+//! inverse transforms), `fdct` (forward transform and quantisation), `rgb_to_ycc` (colour and
+//! chroma downsampling).
 
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod fdct;
 mod header;
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod idct;
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod rgb_to_ycc;
 mod writer;
 mod zune;
 
